@@ -1,0 +1,58 @@
+# PeaceCert: `make run` serves the product on SQLite with demo data; `make test` runs the suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test demo lint worker migrate install install-dev clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+# Stamp files: reinstall only when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(PY)
+	$(PY) -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(PY)
+	$(PY) -m pip install -q -e ".[dev]"
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+migrate: install
+	@mkdir -p var
+	$(PY) manage.py migrate --noinput
+
+run: migrate
+	@$(PY) manage.py load_demo_data
+	@echo ""
+	@echo "PeaceCert is starting on http://$(HOST):$(PORT)/"
+	@echo "  API docs (Swagger UI):  http://$(HOST):$(PORT)/api/docs/"
+	@echo "  OpenAPI schema:         http://$(HOST):$(PORT)/api/schema/"
+	@echo "  Admin (log in as staff): http://$(HOST):$(PORT)/admin/"
+	@echo "  Public pages:           http://$(HOST):$(PORT)/  (health: /api/v1/health/)"
+	@echo "  Get a token:  curl -s -X POST http://$(HOST):$(PORT)/api/v1/auth/token/ -H 'Content-Type: application/json' \\"
+	@echo "                  -d '{\"username\": \"admin_riverside\", \"password\": \"peace-demo-2026\"}'"
+	@echo ""
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: install-dev
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+demo: migrate
+	$(PY) manage.py demo
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+
+worker: install
+	@test -n "$$CELERY_BROKER_URL" || { echo "Set CELERY_BROKER_URL (e.g. redis://127.0.0.1:6379/0)"; exit 2; }
+	$(VENV)/bin/celery -A config worker --beat -l info -c 2 --schedule var/celerybeat-schedule
+
+clean:
+	rm -rf var/static var/demo .pytest_cache .ruff_cache

@@ -1,0 +1,330 @@
+from django.conf import settings
+from django.db.models import Q
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import generics, serializers, status
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
+from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
+
+from core.exceptions import ApplicationError
+from core.openapi import ApiErrorSerializer
+from core.permissions import IsCertificationStaff, IsStaffOrAgencyAdmin
+
+from . import services
+from .auth import LogoutSerializer, login_attempt_reserve, login_attempt_succeeded
+from .models import Agency, AgencyType, EmploymentRecord, Officer
+from .selectors import agency_get_for_user, agency_visible_to, officer_get_for_user, officer_visible_to
+from .states import US_STATE_CHOICES
+
+# --- auth -------------------------------------------------------------------------------------------------
+
+
+class LoginView(TokenObtainPairView):
+    """Exchange username and password for an access and a refresh token (rate limited per account and address)."""
+
+    @extend_schema(responses={200: TokenObtainPairSerializer, 429: ApiErrorSerializer}, tags=["auth"])
+    def post(self, request, *args, **kwargs):
+        username = request.data.get("username") if hasattr(request.data, "get") else None
+        if isinstance(username, str) and username:
+            login_attempt_reserve(username=username, address=request.META.get("REMOTE_ADDR", ""))
+        response = super().post(request, *args, **kwargs)
+        if response.status_code == 200:
+            login_attempt_succeeded(username=username)
+        return response
+
+
+class RefreshView(TokenRefreshView):
+    """Exchange a refresh token for a new access token and a new refresh token (the old one is blacklisted)."""
+
+    @extend_schema(tags=["auth"])
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
+
+
+class LogoutView(APIView):
+    """Blacklist a refresh token. Access tokens already issued expire within minutes; use logout-all for now."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+    @extend_schema(request=LogoutSerializer, responses={204: None}, tags=["auth"])
+    def post(self, request):
+        serializer = LogoutSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        RefreshToken(serializer.validated_data["refresh"]).blacklist()  # TokenError -> 401 via the handler
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LogoutEverywhereView(APIView):
+    """Revoke every access and refresh token of the current user, on every device."""
+
+    @extend_schema(request=None, responses={204: None}, tags=["auth"])
+    def post(self, request):
+        services.user_logout_everywhere(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- me ---------------------------------------------------------------------------------------------------
+
+
+class MeOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    email = serializers.EmailField()
+    first_name = serializers.CharField()
+    last_name = serializers.CharField()
+    role = serializers.CharField(source="effective_role")
+    is_certification_staff = serializers.BooleanField()
+    agency = serializers.IntegerField(source="agency_id", allow_null=True)
+
+
+class MeView(APIView):
+    @extend_schema(responses=MeOutputSerializer, tags=["me"])
+    def get(self, request):
+        return Response(MeOutputSerializer(request.user).data)
+
+
+class PasswordChangeInputSerializer(serializers.Serializer):
+    current_password = serializers.CharField(max_length=128)
+    new_password = serializers.CharField(max_length=128)
+
+
+class PasswordChangeView(APIView):
+    """Change your password; every token issued before stops working."""
+
+    @extend_schema(request=PasswordChangeInputSerializer, responses={204: None}, tags=["me"])
+    def post(self, request):
+        serializer = PasswordChangeInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.user_change_password(user=request.user, **serializer.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- agencies ---------------------------------------------------------------------------------------------
+
+
+class AgencyOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Agency
+        fields = ["id", "name", "state", "county", "agency_type", "sworn_headcount", "created_at", "updated_at"]
+
+
+class AgencyInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    state = serializers.ChoiceField(choices=US_STATE_CHOICES)
+    county = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    agency_type = serializers.ChoiceField(choices=AgencyType.choices, required=False)
+    sworn_headcount = serializers.IntegerField(min_value=0, max_value=1_000_000, required=False)
+
+
+class AgencyFilter(filters.FilterSet):
+    name = filters.CharFilter(field_name="name", lookup_expr="icontains")
+
+    class Meta:
+        model = Agency
+        fields = ["state", "agency_type", "name"]
+
+
+class AgencyListCreateApi(generics.GenericAPIView):
+    filterset_class = AgencyFilter
+    serializer_class = AgencyOutputSerializer
+
+    def get_queryset(self):
+        return agency_visible_to(self.request.user)
+
+    def get_permissions(self):
+        if self.request.method == "POST":
+            return [IsCertificationStaff()]
+        return [IsAuthenticated()]
+
+    @extend_schema(responses=AgencyOutputSerializer(many=True), tags=["agencies"])
+    def get(self, request):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(AgencyOutputSerializer(page, many=True).data)
+
+    @extend_schema(request=AgencyInputSerializer, responses={201: AgencyOutputSerializer}, tags=["agencies"])
+    def post(self, request):
+        serializer = AgencyInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        agency = services.agency_create(actor=request.user, **serializer.validated_data)
+        return Response(AgencyOutputSerializer(agency).data, status=status.HTTP_201_CREATED)
+
+
+class AgencyDetailApi(APIView):
+    @extend_schema(responses=AgencyOutputSerializer, tags=["agencies"])
+    def get(self, request, agency_id: int):
+        return Response(AgencyOutputSerializer(agency_get_for_user(user=request.user, agency_id=agency_id)).data)
+
+    @extend_schema(request=AgencyInputSerializer(partial=True), responses=AgencyOutputSerializer, tags=["agencies"])
+    def patch(self, request, agency_id: int):
+        agency = agency_get_for_user(user=request.user, agency_id=agency_id)  # 404 before 403: no existence leak
+        if not request.user.is_certification_staff:
+            raise ApplicationError("permission_denied", "Only certification staff edit agencies.", status_code=403)
+        serializer = AgencyInputSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        agency = services.agency_update(agency=agency, actor=request.user, data=serializer.validated_data)
+        return Response(AgencyOutputSerializer(agency).data)
+
+
+# --- officers ---------------------------------------------------------------------------------------------
+
+
+class EmploymentRecordOutputSerializer(serializers.ModelSerializer):
+    agency_name = serializers.CharField(source="agency.name")
+
+    class Meta:
+        model = EmploymentRecord
+        fields = ["agency", "agency_name", "rank", "started_on", "ended_on"]
+
+
+class OfficerOutputSerializer(serializers.ModelSerializer):
+    agency_name = serializers.CharField(source="agency.name")
+
+    class Meta:
+        model = Officer
+        fields = ["id", "agency", "agency_name", "first_name", "last_name", "state", "license_number", "rank",
+                  "hire_date", "email", "created_at", "updated_at"]
+
+
+class OfficerDetailOutputSerializer(OfficerOutputSerializer):
+    employment_history = EmploymentRecordOutputSerializer(many=True)
+
+    class Meta(OfficerOutputSerializer.Meta):
+        fields = [*OfficerOutputSerializer.Meta.fields, "employment_history"]
+
+
+class OfficerInputSerializer(serializers.Serializer):
+    agency = serializers.IntegerField(
+        min_value=1, required=False, help_text="Agency id; an agency administrator may omit it (their own)."
+    )
+    first_name = serializers.CharField(max_length=100)
+    last_name = serializers.CharField(max_length=100)
+    state = serializers.ChoiceField(choices=US_STATE_CHOICES, required=False,
+                                    help_text="Licensing state; defaults to the agency's state.")
+    license_number = serializers.CharField(max_length=50)
+    rank = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    hire_date = serializers.DateField(required=False, allow_null=True)
+    email = serializers.EmailField(required=False, allow_blank=True)
+
+
+def _agency_for_write(user, agency_id) -> Agency:
+    """The agency a write targets: visible to the user, else the same field error as for a missing id."""
+    if agency_id is None and user.is_agency_admin:
+        agency_id = user.agency_id
+    if agency_id is None:
+        raise ApplicationError("validation_error", "The request is not valid.",
+                               fields={"agency": ["This field is required."]})
+    agency = agency_visible_to(user).filter(pk=agency_id).first()
+    if agency is None:
+        raise ApplicationError("validation_error", "The request is not valid.",
+                               fields={"agency": [f"Unknown agency {agency_id}."]})
+    return agency
+
+
+class OfficerFilter(filters.FilterSet):
+    license = filters.CharFilter(field_name="license_number")
+    name = filters.CharFilter(method="filter_name", help_text="Matches first or last name (case-insensitive).")
+
+    class Meta:
+        model = Officer
+        fields = ["agency", "state", "license", "name"]
+
+    def filter_name(self, queryset, name, value):
+        for part in value.split()[:4]:
+            queryset = queryset.filter(Q(first_name__icontains=part) | Q(last_name__icontains=part))
+        return queryset
+
+
+class OfficerListCreateApi(generics.GenericAPIView):
+    filterset_class = OfficerFilter
+    serializer_class = OfficerOutputSerializer
+    permission_classes = [IsStaffOrAgencyAdmin]
+
+    def get_queryset(self):
+        return officer_visible_to(self.request.user)
+
+    @extend_schema(responses=OfficerOutputSerializer(many=True), tags=["officers"])
+    def get(self, request):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(OfficerOutputSerializer(page, many=True).data)
+
+    @extend_schema(request=OfficerInputSerializer, responses={201: OfficerDetailOutputSerializer}, tags=["officers"])
+    def post(self, request):
+        serializer = OfficerInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        agency = _agency_for_write(request.user, data.pop("agency", None))
+        officer = services.officer_create(actor=request.user, agency=agency, **data)
+        officer = officer_get_for_user(user=request.user, officer_id=officer.pk)
+        return Response(OfficerDetailOutputSerializer(officer).data, status=status.HTTP_201_CREATED)
+
+
+class OfficerDetailApi(APIView):
+    permission_classes = [IsStaffOrAgencyAdmin]
+
+    @extend_schema(responses=OfficerDetailOutputSerializer, tags=["officers"])
+    def get(self, request, officer_id: int):
+        officer = officer_get_for_user(user=request.user, officer_id=officer_id)
+        return Response(OfficerDetailOutputSerializer(officer).data)
+
+    @extend_schema(request=OfficerInputSerializer(partial=True), responses=OfficerDetailOutputSerializer,
+                   tags=["officers"])
+    def patch(self, request, officer_id: int):
+        officer = officer_get_for_user(user=request.user, officer_id=officer_id)
+        serializer = OfficerInputSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        target_agency_id = data.pop("agency", officer.agency_id)
+        to_agency = None
+        if target_agency_id != officer.agency_id:
+            if not request.user.is_certification_staff:
+                raise ApplicationError("transfer_requires_staff",
+                                       "Only certification staff record a transfer to another agency.",
+                                       status_code=403)
+            to_agency = _agency_for_write(request.user, target_agency_id)
+        services.officer_update(officer=officer, actor=request.user, data=data, to_agency=to_agency)
+        officer = officer_get_for_user(user=request.user, officer_id=officer_id)
+        return Response(OfficerDetailOutputSerializer(officer).data)
+
+
+class RosterImportInputSerializer(serializers.Serializer):
+    agency = serializers.IntegerField(min_value=1, required=False,
+                                      help_text="Agency id; an agency administrator may omit it (their own).")
+    file = serializers.FileField(help_text="CSV with columns license_number, first_name, last_name "
+                                           "and optionally state, rank, hire_date (YYYY-MM-DD), email.")
+
+
+RosterImportOutputSerializer = inline_serializer("RosterImportOutput", fields={
+    "created": serializers.IntegerField(), "updated": serializers.IntegerField(),
+    "unchanged": serializers.IntegerField(), "transferred": serializers.IntegerField(),
+})
+
+
+class OfficerRosterImportApi(APIView):
+    """Upload an agency's roster as CSV: every row is validated first; any error writes nothing."""
+
+    permission_classes = [IsStaffOrAgencyAdmin]
+
+    @extend_schema(request={"multipart/form-data": RosterImportInputSerializer},
+                   responses={200: RosterImportOutputSerializer,
+                              400: OpenApiResponse(ApiErrorSerializer, "Row-numbered errors; nothing written.")},
+                   tags=["officers"])
+    def post(self, request):
+        serializer = RosterImportInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        upload = serializer.validated_data["file"]
+        if upload.size > settings.MAX_UPLOAD_BYTES:
+            raise ApplicationError("file_too_large", f"The file exceeds {settings.MAX_UPLOAD_BYTES} bytes.",
+                                   status_code=413, fields={"file": ["File too large."]})
+        agency = _agency_for_write(request.user, serializer.validated_data.get("agency"))
+        result = services.roster_import(agency=agency, actor=request.user, raw=upload.read(),
+                                        allow_transfers=request.user.is_certification_staff)
+        if result.errors:
+            raise ApplicationError("roster_invalid", f"{len(result.errors)} problem(s) in the roster; nothing was "
+                                   "imported.", fields=result.errors)
+        return Response({"created": result.created, "updated": result.updated, "unchanged": result.unchanged,
+                         "transferred": result.transferred})

@@ -1,0 +1,84 @@
+"""JWT tokens bound to the user's current session state.
+
+simplejwt alone keeps honouring tokens after a password change or deactivation (its issues #193, #814). Every
+token we issue carries `sfp`, an HMAC of the user's password hash and `session_version`; authentication and
+refresh recompute it, so a password change, "log out everywhere" or deactivation rejects all older tokens on the
+next request.
+"""
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.utils.crypto import constant_time_compare, salted_hmac
+from rest_framework import serializers
+from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.exceptions import AuthenticationFailed
+from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
+
+from core.exceptions import ApplicationError
+from core.ratelimit import rate_limit_consume, rate_limit_reset
+
+SESSION_FINGERPRINT_CLAIM = "sfp"
+
+
+def session_fingerprint(user) -> str:
+    value = f"{user.pk}|{user.password}|{user.session_version}|{int(user.is_active)}"
+    return salted_hmac("peacecert.jwt-session", value).hexdigest()[:32]
+
+
+def _token_matches_session(token, user) -> bool:
+    claimed = token.get(SESSION_FINGERPRINT_CLAIM)
+    return bool(claimed) and user.is_active and constant_time_compare(claimed, session_fingerprint(user))
+
+
+class SessionBoundJWTAuthentication(JWTAuthentication):
+    def get_user(self, validated_token):
+        user = super().get_user(validated_token)
+        if not _token_matches_session(validated_token, user):
+            raise AuthenticationFailed("This token was revoked; log in again.", code="token_revoked")
+        return user
+
+
+class LoginSerializer(TokenObtainPairSerializer):
+    @classmethod
+    def get_token(cls, user):
+        token = super().get_token(user)
+        token[SESSION_FINGERPRINT_CLAIM] = session_fingerprint(user)
+        token["role"] = user.effective_role
+        return token
+
+
+class SessionBoundRefreshSerializer(TokenRefreshSerializer):
+    def validate(self, attrs):
+        refresh = self.token_class(attrs["refresh"])
+        user_id = refresh.payload.get(settings.SIMPLE_JWT.get("USER_ID_CLAIM", "user_id"))
+        user = get_user_model().objects.filter(pk=user_id).first()
+        if user is None or not _token_matches_session(refresh, user):
+            raise AuthenticationFailed("This token was revoked; log in again.", code="token_revoked")
+        return super().validate(attrs)
+
+
+class LogoutSerializer(serializers.Serializer):
+    refresh = serializers.CharField(help_text="The refresh token to blacklist.")
+
+
+def login_attempt_reserve(*, username: str, address: str) -> None:
+    """Count this login attempt against the account and the address; refuse with 429 over either limit."""
+    window = settings.LOGIN_WINDOW_SECONDS
+    account_ok = rate_limit_consume(
+        scope="login-account", key=username.strip().lower(),
+        limit=settings.LOGIN_MAX_ATTEMPTS_PER_ACCOUNT, window_seconds=window,
+    )
+    address_ok = account_ok and rate_limit_consume(
+        scope="login-address", key=address, limit=settings.LOGIN_MAX_ATTEMPTS_PER_ADDRESS, window_seconds=window
+    )
+    if not (account_ok and address_ok):
+        raise ApplicationError(
+            "too_many_login_attempts",
+            f"Too many login attempts; try again in up to {window // 60} minutes.",
+            status_code=429,
+        )
+
+
+def login_attempt_succeeded(*, username: str) -> None:
+    # A successful login clears the account's count so its owner is not locked out by their own typos.
+    rate_limit_reset(scope="login-account", key=username.strip().lower())

@@ -1,0 +1,32 @@
+from django.contrib import admin
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from agencies.urls import auth_urlpatterns
+from core import views as core_views
+
+api_v1 = [
+    path("auth/", include(auth_urlpatterns)),
+    path("health/", core_views.HealthApi.as_view(), name="health"),
+    path("", include("agencies.urls")),
+    path("training/", include("training.urls")),
+    path("certification/", include("certification.urls")),
+    path("evaluations/", include("evaluations.urls")),
+    path("coaching/", include("coaching.urls")),
+]
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    # Unknown API paths answer in the API's error shape, in DEBUG too (handler404 only runs without DEBUG).
+    re_path(r"^api/", core_views.json_not_found),
+]
+
+handler404 = "core.views.json_not_found"
+handler500 = "core.views.json_server_error"
+
+admin.site.site_header = "PeaceCert administration"
+admin.site.site_title = "PeaceCert"

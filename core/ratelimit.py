@@ -1,0 +1,29 @@
+"""Exact rate limits under parallel requests: an atomic counter per key in the cache (Redis INCR in production).
+
+The counter is incremented *before* the guarded work runs, so N parallel attempts reserve N slots and exactly
+`limit` of them proceed — unlike a read-then-check throttle, which lets every racing request through.
+"""
+
+import hashlib
+
+from django.core.cache import cache
+
+
+def _cache_key(scope: str, key: str) -> str:
+    return f"rl:{scope}:{hashlib.sha256(key.encode()).hexdigest()[:32]}"
+
+
+def rate_limit_consume(*, scope: str, key: str, limit: int, window_seconds: int) -> bool:
+    """Reserve one attempt; True if it is within the limit for the current window."""
+    cache_key = _cache_key(scope, key)
+    cache.add(cache_key, 0, timeout=window_seconds)  # no-op if the window is already open
+    try:
+        count = cache.incr(cache_key)
+    except ValueError:  # the window expired between add() and incr(): open a new one
+        cache.add(cache_key, 0, timeout=window_seconds)
+        count = cache.incr(cache_key)
+    return count <= limit
+
+
+def rate_limit_reset(*, scope: str, key: str) -> None:
+    cache.delete(_cache_key(scope, key))

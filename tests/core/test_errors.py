@@ -1,0 +1,95 @@
+"""One error shape for every 4xx, and client mistakes never become 500s."""
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from agencies.models import EmploymentRecord, Officer
+
+pytestmark = pytest.mark.django_db
+
+SHAPE = {"code", "message", "fields"}
+
+
+def test_malformed_json_is_400_in_the_error_shape(staff_client):
+    response = staff_client.generic("POST", "/api/v1/agencies/", "{not json", content_type="application/json")
+    assert response.status_code == 400
+    assert set(response.json()) == SHAPE
+    assert response.json()["code"] == "malformed_request"
+
+
+@pytest.mark.parametrize("body", [
+    {"name": ["a list"], "state": "CA"},
+    {"name": "X", "state": "CA", "sworn_headcount": "many"},
+    {"name": "X", "state": "CA", "sworn_headcount": -1},
+    {"name": "X" * 5000, "state": "CA"},
+    {"name": "X", "state": 12},
+    [1, 2, 3],
+    "just a string",
+    None,
+])
+def test_wrong_types_and_huge_strings_are_400(staff_client, body):
+    response = staff_client.post("/api/v1/agencies/", body, format="json")
+    assert response.status_code == 400
+    assert set(response.json()) == SHAPE
+
+
+def test_unknown_api_route_is_json_404(staff_client):
+    response = staff_client.get("/api/v1/no-such-thing/")
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
+def test_unknown_id_is_404_in_the_error_shape(staff_client):
+    response = staff_client.get("/api/v1/officers/123456789/")
+    assert response.status_code == 404
+    assert set(response.json()) == SHAPE
+
+
+def test_wrong_method_is_405_in_the_error_shape(staff_client):
+    response = staff_client.delete("/api/v1/agencies/")
+    assert response.status_code == 405
+    assert response.json()["code"] == "method_not_allowed"
+
+
+def test_unsupported_media_type_is_415(staff_client):
+    response = staff_client.generic("POST", "/api/v1/agencies/", "<xml/>", content_type="application/xml")
+    assert response.status_code == 415
+    assert set(response.json()) == SHAPE
+
+
+def test_bad_filter_value_is_400(staff_client):
+    response = staff_client.get("/api/v1/officers/?agency=not-a-number")
+    assert response.status_code == 400
+    assert set(response.json()) == SHAPE
+
+
+def test_constraint_violation_from_a_raw_write_maps_to_409(staff_client, officer_a, monkeypatch):
+    # A race the service's validation cannot see (two creates at once) surfaces as IntegrityError: a 409.
+    from agencies import services
+
+    def racing_create(**kwargs):
+        Officer.objects.create(agency=officer_a.agency, first_name="A", last_name="B", state=officer_a.state,
+                               license_number=officer_a.license_number)
+
+    monkeypatch.setattr(services, "officer_create", racing_create)
+    response = staff_client.post("/api/v1/officers/", {
+        "agency": officer_a.agency_id, "first_name": "A", "last_name": "B", "license_number": "NEW"}, format="json")
+    assert response.status_code == 409
+    assert response.json()["code"] == "conflict"
+
+
+def test_database_refuses_two_open_employments(officer_a):
+    EmploymentRecord.objects.create(officer=officer_a, agency=officer_a.agency, started_on="2020-01-01")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        EmploymentRecord.objects.create(officer=officer_a, agency=officer_a.agency, started_on="2021-01-01")
+
+
+def test_database_refuses_employment_ending_before_it_starts(officer_a):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        EmploymentRecord.objects.create(officer=officer_a, agency=officer_a.agency, started_on="2020-01-01",
+                                        ended_on="2019-01-01")
+
+
+def test_database_refuses_agency_admin_without_agency(django_user_model):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        django_user_model.objects.create(username="orphan", role="agency_admin")
