@@ -87,6 +87,10 @@ class Officer(models.Model):
     rank = models.CharField(max_length=100, blank=True)
     hire_date = models.DateField(null=True, blank=True)
     email = models.EmailField(blank=True)
+    # Set when an excessive-force finding against the officer is verified. Permanent: on PostgreSQL a trigger
+    # refuses to clear or change it once set, and certification refuses any active certification for them.
+    permanently_ineligible_at = models.DateTimeField(null=True, blank=True)
+    ineligibility_reason = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

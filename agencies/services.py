@@ -142,6 +142,19 @@ def officer_update(*, officer: Officer, actor, data: dict, to_agency: Agency | N
     return officer
 
 
+def officer_mark_permanently_ineligible(*, officer: Officer, actor, reason: str) -> Officer:
+    """Make the officer permanently ineligible (idempotent). Call inside the transaction that verifies a finding."""
+    with transaction.atomic():
+        now = timezone.now()
+        marked = Officer.objects.filter(pk=officer.pk, permanently_ineligible_at__isnull=True).update(
+            permanently_ineligible_at=now, ineligibility_reason=reason[:200], updated_at=now
+        )
+        officer.refresh_from_db(fields=["permanently_ineligible_at", "ineligibility_reason", "updated_at"])
+        if marked:
+            audit_record(actor=actor, action="officer.permanently_ineligible", target=officer, data={"reason": reason})
+    return officer
+
+
 def officer_transfer(*, officer: Officer, to_agency: Agency, actor, on_date: date | None = None) -> Officer:
     """Move an officer to another agency, closing the open employment and opening a new one."""
     if officer.agency_id == to_agency.pk:

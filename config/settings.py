@@ -223,8 +223,17 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240
 CELERY_BROKER_VISIBILITY_TIMEOUT = env.int("CELERY_BROKER_VISIBILITY_TIMEOUT", default=3600)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_BROKER_VISIBILITY_TIMEOUT}
 CELERY_TIMEZONE = TIME_ZONE
+# Periodic work is scheduled here (beat), never as long countdowns. Schedules are in seconds.
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "core.tasks.record_worker_heartbeat", "schedule": 60.0},
+    "agency-certifications-expire": {"task": "certification.tasks.agency_certifications_expire_due",
+                                     "schedule": 3600.0},
+    "agency-certification-reminders": {"task": "certification.tasks.agency_certification_reminders_send",
+                                       "schedule": 3600.0},
+    "officer-certifications-lapse": {"task": "certification.tasks.officer_certifications_lapse_due",
+                                     "schedule": 3600.0},
+    "evaluation-cycles-close": {"task": "evaluations.tasks.cycles_close_due", "schedule": 300.0},
+    "evaluation-invitation-reminders": {"task": "evaluations.tasks.invitation_reminders_send", "schedule": 900.0},
 }
 
 # --- LLM (used by evaluations/llm.py only) ----------------------------------------------------------------
@@ -243,6 +252,13 @@ FINDING_RESPONSE_DAYS = env.int("FINDING_RESPONSE_DAYS", default=30)
 INSTRUCTOR_QUALIFICATION_DAYS = env.int("INSTRUCTOR_QUALIFICATION_DAYS", default=730)
 EVALUATION_ANONYMOUS_GROUP_MINIMUM = env.int("EVALUATION_ANONYMOUS_GROUP_MINIMUM", default=3)
 EVALUATION_REPORT_PROMISE_HOURS = env.int("EVALUATION_REPORT_PROMISE_HOURS", default=72)
+AGENCY_CERTIFICATION_REMINDER_DAYS = env.list("AGENCY_CERTIFICATION_REMINDER_DAYS", cast=int, default=[90, 30, 7])
+EVALUATION_REMINDER_HOURS_BEFORE_CLOSE = env.list("EVALUATION_REMINDER_HOURS_BEFORE_CLOSE", cast=int,
+                                                  default=[72, 24])
+EVALUATION_TOKEN_GUESSES_PER_ADDRESS = env.int("EVALUATION_TOKEN_GUESSES_PER_ADDRESS", default=30)
+COACHING_AGREEMENT_MIN_MONTHS = env.int("COACHING_AGREEMENT_MIN_MONTHS", default=3)
+COACHING_AGREEMENT_MAX_MONTHS = env.int("COACHING_AGREEMENT_MAX_MONTHS", default=6)
+TOOLKIT_MAX_FILE_BYTES = env.int("TOOLKIT_MAX_FILE_BYTES", default=25 * 1024 * 1024)
 
 # --- Security -------------------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

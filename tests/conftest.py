@@ -1,5 +1,8 @@
 """Shared fixtures: the programme's roles, each with an API client holding a real signed JWT."""
 
+import os
+import shutil
+
 import pytest
 from django.conf import settings
 from django.core.cache import cache
@@ -11,11 +14,17 @@ from agencies.models import Role
 
 from .factories import AgencyFactory, OfficerFactory, UserFactory
 
+# Playwright's sync API runs an event loop in the test thread; Django must allow ORM calls from it.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+CHROMIUM = shutil.which("chromium")
+
 
 def pytest_collection_modifyitems(config, items):
     on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
     has_broker = bool(getattr(settings, "CELERY_BROKER_URL_FOR_WORKER_TESTS", ""))
     for item in items:
+        if "browser" in item.keywords and not CHROMIUM:
+            item.add_marker(pytest.mark.skip(reason="needs Debian's chromium (apt-get install -y chromium)"))
         if "postgres" in item.keywords and not on_postgres:
             item.add_marker(pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL (CI does)"))
         if "broker" in item.keywords and not (has_broker and on_postgres):
@@ -123,3 +132,14 @@ def officer_a(agency_a):
 @pytest.fixture
 def officer_b(agency_b):
     return OfficerFactory(agency=agency_b)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """pytest-playwright launches Debian's Chromium (Playwright's own browser download is not available)."""
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    }

@@ -3,15 +3,13 @@
 Each app contributes a `demo.py` with `run(walk)`; they run in dependency order, so the walk grows with the apps.
 """
 
-import importlib
 import json
 
 from django.core.management.base import BaseCommand
 from django.test import Client
 
-from agencies.demo_data import DEMO_PASSWORD, demo_data_load
-
-DEMO_APPS = ["agencies", "training", "certification", "evaluations", "coaching"]
+from agencies.demo_data import DEMO_PASSWORD
+from core.demo_registry import demo_data_load_all, demo_modules
 
 
 class Walk:
@@ -54,14 +52,9 @@ class Command(BaseCommand):
     help = "Walk through PeaceCert's main flows over the HTTP API, printing what happens."
 
     def handle(self, *args, **options):
-        created = demo_data_load()
-        self.stdout.write(f"Demo data ready ({created}).")
+        self.stdout.write(f"Demo data ready ({demo_data_load_all()}).")
         walk = Walk(self.stdout)
-        for app in DEMO_APPS:
-            try:
-                module = importlib.import_module(f"{app}.demo")
-            except ModuleNotFoundError:
-                continue
+        for app, module in demo_modules("demo"):
             self.stdout.write(self.style.MIGRATE_HEADING(f"\n== {app} =="))
             module.run(walk)
         self.stdout.write(self.style.SUCCESS("\nDemo finished."))
