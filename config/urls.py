@@ -13,10 +13,19 @@ api_v1 = [
     path("certification/", include("certification.urls")),
     path("evaluations/", include("evaluations.urls")),
     path("coaching/", include("coaching.urls")),
+    # No login: certificate verification, the public registry, eligibility checks.
+    path("public/", include("training.public_urls")),
+    path("public/", include("certification.public_urls")),
+    # 360 reviewers have no account: their secret link is the credential.
+    path("feedback/", include("evaluations.feedback_urls")),
 ]
 
 urlpatterns = [
     path("", core_views.home, name="home"),
+    # Server-rendered pages for people: certificate verification, public lookup, the reviewer form.
+    path("", include("training.page_urls")),
+    path("", include("certification.page_urls")),
+    path("", include("evaluations.page_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
