@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test demo lint worker migrate install install-dev clean
+.PHONY: run test demo lint worker bench migrate install install-dev clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,11 @@ lint: install-dev
 worker: install
 	@test -n "$$CELERY_BROKER_URL" || { echo "Set CELERY_BROKER_URL (e.g. redis://127.0.0.1:6379/0)"; exit 2; }
 	$(VENV)/bin/celery -A config worker --beat -l info -c 2 --schedule var/celerybeat-schedule
+
+# Measures against a bare Django view in the same run; prints a table and writes var/bench/results.json.
+bench: install-dev
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres} $(PY) -m bench.run
 
 clean:
 	rm -rf var/static var/demo .pytest_cache .ruff_cache
