@@ -4,6 +4,7 @@ Benchmarks are not tests: this measures and prints, and never fails on a number.
 bare Django view measured in the same run, because these machines are shared and noisy.
 """
 
+import contextlib
 import json
 import os
 import platform
@@ -154,18 +155,16 @@ def main() -> None:
 
 def _machine() -> dict:
     memory = ""
-    try:
+    with contextlib.suppress(OSError, IndexError):
         memory = Path("/proc/meminfo").read_text().splitlines()[0].split(":")[1].strip()
-    except OSError:
-        pass
     return {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform(),
             "memory": memory}
 
 
 def _print(results: dict) -> None:
     print(f"\nPeaceCert bench — {results['started_at']} — {results['machine']}")
-    print("\nHTTP (gunicorn 2 workers, wrk 2 threads x %d connections, median of %d x %ds):"
-          % (WRK_CONNECTIONS, WRK_RUNS, WRK_SECONDS))
+    print(f"\nHTTP (gunicorn 2 workers, wrk 2 threads x {WRK_CONNECTIONS} connections, "
+          f"median of {WRK_RUNS} x {WRK_SECONDS}s):")
     print(f"  {'endpoint':<42} {'req/s':>9} {'ratio':>7} {'p99 ms':>8} {'non-2xx':>8}")
     for name, row in results["http"].items():
         print(f"  {name:<42} {row['rps']:>9.0f} {row['ratio']:>7.2f} {row['p99_ms']:>8.2f} {row['non_2xx']:>8}")

@@ -125,14 +125,13 @@ def bulk_import(world: dict) -> dict:
 
     copy_agency = fresh_agency("copy")
     started = time.perf_counter()
-    with connection.cursor() as cursor:
-        with cursor.connection.cursor().copy(
-            "COPY agencies_officer (agency_id, first_name, last_name, state, license_number, rank, hire_date, email,"
-            " ineligibility_reason, created_at, updated_at) FROM STDIN"
-        ) as copy:
-            for i in range(IMPORT_ROWS):
-                copy.write_row((copy_agency.pk, f"First{i}", f"Last{i}", "PA", f"PA-{i:07d}", "Officer",
-                                date(2016, 5, 1), "", "", "now", "now"))
+    with connection.cursor() as cursor, cursor.connection.cursor().copy(
+        "COPY agencies_officer (agency_id, first_name, last_name, state, license_number, rank, hire_date, email,"
+        " ineligibility_reason, created_at, updated_at) FROM STDIN"
+    ) as copy:
+        for i in range(IMPORT_ROWS):
+            copy.write_row((copy_agency.pk, f"First{i}", f"Last{i}", "PA", f"PA-{i:07d}", "Officer",
+                            date(2016, 5, 1), "", "", "now", "now"))
     copy_seconds = time.perf_counter() - started
     return {
         "rows": IMPORT_ROWS,
