@@ -13,11 +13,19 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 from core.exceptions import ApplicationError
 from core.openapi import ApiErrorSerializer
 from core.permissions import IsCertificationStaff, IsStaffOrAgencyAdmin
+from core.rows import rows_from, values_for
 
 from . import services
 from .auth import LogoutSerializer, login_attempt_reserve, login_attempt_succeeded
 from .models import Agency, AgencyType, EmploymentRecord, Officer
-from .selectors import agency_get_for_user, agency_visible_to, officer_get_for_user, officer_visible_to
+from .selectors import (
+    OFFICER_ROW,
+    agency_get_for_user,
+    agency_visible_to,
+    officer_detail_for_user,
+    officer_get_for_user,
+    officer_visible_to,
+)
 from .states import US_STATE_CHOICES
 
 # --- auth -------------------------------------------------------------------------------------------------
@@ -249,8 +257,8 @@ class OfficerListCreateApi(generics.GenericAPIView):
 
     @extend_schema(responses=OfficerOutputSerializer(many=True), tags=["officers"])
     def get(self, request):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(OfficerOutputSerializer(page, many=True).data)
+        page = self.paginate_queryset(values_for(self.filter_queryset(self.get_queryset()), OFFICER_ROW))
+        return self.get_paginated_response(rows_from(page, OFFICER_ROW))
 
     @extend_schema(request=OfficerInputSerializer, responses={201: OfficerDetailOutputSerializer}, tags=["officers"])
     def post(self, request):
@@ -259,8 +267,8 @@ class OfficerListCreateApi(generics.GenericAPIView):
         data = dict(serializer.validated_data)
         agency = _agency_for_write(request.user, data.pop("agency", None))
         officer = services.officer_create(actor=request.user, agency=agency, **data)
-        officer = officer_get_for_user(user=request.user, officer_id=officer.pk)
-        return Response(OfficerDetailOutputSerializer(officer).data, status=status.HTTP_201_CREATED)
+        return Response(officer_detail_for_user(user=request.user, officer_id=officer.pk),
+                        status=status.HTTP_201_CREATED)
 
 
 class OfficerDetailApi(APIView):
@@ -268,8 +276,7 @@ class OfficerDetailApi(APIView):
 
     @extend_schema(responses=OfficerDetailOutputSerializer, tags=["officers"])
     def get(self, request, officer_id: int):
-        officer = officer_get_for_user(user=request.user, officer_id=officer_id)
-        return Response(OfficerDetailOutputSerializer(officer).data)
+        return Response(officer_detail_for_user(user=request.user, officer_id=officer_id))
 
     @extend_schema(request=OfficerInputSerializer(partial=True), responses=OfficerDetailOutputSerializer,
                    tags=["officers"])
@@ -287,8 +294,7 @@ class OfficerDetailApi(APIView):
                                        status_code=403)
             to_agency = _agency_for_write(request.user, target_agency_id)
         services.officer_update(officer=officer, actor=request.user, data=data, to_agency=to_agency)
-        officer = officer_get_for_user(user=request.user, officer_id=officer_id)
-        return Response(OfficerDetailOutputSerializer(officer).data)
+        return Response(officer_detail_for_user(user=request.user, officer_id=officer_id))
 
 
 class RosterImportInputSerializer(serializers.Serializer):

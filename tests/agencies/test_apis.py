@@ -180,3 +180,19 @@ def test_officer_detail_query_count_does_not_grow_with_history(staff_client, off
     with CaptureQueriesContext(connection) as many:
         staff_client.get(f"/api/v1/officers/{officer_a.pk}/")
     assert len(many.captured_queries) == len(one.captured_queries)
+
+
+def test_plain_row_output_matches_the_documented_serializer(staff_client, officer_a):
+    # Hot reads skip DRF serializers; their keys must still be exactly what the OpenAPI schema documents.
+    from agencies.apis import OfficerDetailOutputSerializer, OfficerOutputSerializer
+
+    EmploymentRecord.objects.create(officer=officer_a, agency=officer_a.agency, started_on="2020-01-01")
+    detail = staff_client.get(f"/api/v1/officers/{officer_a.pk}/").json()
+    listed = staff_client.get("/api/v1/officers/").json()["results"][0]
+    assert set(detail) == set(OfficerDetailOutputSerializer().fields)
+    assert set(listed) == set(OfficerOutputSerializer().fields)
+    assert set(detail["employment_history"][0]) == set(OfficerDetailOutputSerializer().fields["employment_history"]
+                                                       .child.fields)
+    officer_a.refresh_from_db()
+    expected = OfficerOutputSerializer(officer_a).data
+    assert {k: detail[k] for k in expected} == expected
