@@ -6,7 +6,7 @@ from rest_framework import generics, serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
+from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
@@ -34,7 +34,8 @@ from .states import US_STATE_CHOICES
 class LoginView(TokenObtainPairView):
     """Exchange username and password for an access and a refresh token (rate limited per account and address)."""
 
-    @extend_schema(responses={200: TokenObtainPairSerializer, 429: ApiErrorSerializer}, tags=["auth"])
+    @extend_schema(responses={200: TokenObtainPairSerializer, 401: ApiErrorSerializer, 429: ApiErrorSerializer},
+                   tags=["auth"])
     def post(self, request, *args, **kwargs):
         username = request.data.get("username") if hasattr(request.data, "get") else None
         if isinstance(username, str) and username:
@@ -48,7 +49,7 @@ class LoginView(TokenObtainPairView):
 class RefreshView(TokenRefreshView):
     """Exchange a refresh token for a new access token and a new refresh token (the old one is blacklisted)."""
 
-    @extend_schema(tags=["auth"])
+    @extend_schema(responses={200: TokenRefreshSerializer, 401: ApiErrorSerializer}, tags=["auth"])
     def post(self, request, *args, **kwargs):
         return super().post(request, *args, **kwargs)
 
@@ -59,7 +60,7 @@ class LogoutView(APIView):
     permission_classes = [AllowAny]
     authentication_classes = []
 
-    @extend_schema(request=LogoutSerializer, responses={204: None}, tags=["auth"])
+    @extend_schema(request=LogoutSerializer, responses={204: None, 401: ApiErrorSerializer}, tags=["auth"])
     def post(self, request):
         serializer = LogoutSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -15,7 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from core.audit import audit_record
-from core.exceptions import ApplicationError
+from core.exceptions import ApplicationError, validation_error_to_application_error
 
 from .models import Agency, EmploymentRecord, Officer, Role, User
 from .states import US_STATE_CODES
@@ -28,8 +28,7 @@ def _validated(instance, *, exclude=None):
     try:
         instance.full_clean(exclude=exclude)
     except DjangoValidationError as exc:
-        fields = {("non_field_errors" if k == "__all__" else k): v for k, v in exc.message_dict.items()}
-        raise ApplicationError("validation_error", "The request is not valid.", fields=fields) from exc
+        raise validation_error_to_application_error(exc) from exc
     return instance
 
 

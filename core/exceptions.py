@@ -68,6 +68,20 @@ _DRF_CODES = {
 }
 
 
+UNIQUENESS_CODES = {"unique", "unique_together"}
+
+
+def validation_error_to_application_error(exc: DjangoValidationError) -> "ApplicationError":
+    """A model's full_clean() failure as the API error: 409 when it only broke uniqueness, else 400."""
+    fields = _django_validation_fields(exc)
+    by_field = exc.error_dict if hasattr(exc, "error_dict") else {"": exc.error_list}
+    codes = {error.code for errors in by_field.values() for error in errors}
+    if codes and codes <= UNIQUENESS_CODES:
+        return ApplicationError("already_exists", "A record with these values already exists.", fields=fields,
+                                status_code=409)
+    return ApplicationError("validation_error", "The request is not valid.", fields=fields)
+
+
 def _django_validation_fields(exc: DjangoValidationError) -> dict:
     if not hasattr(exc, "error_dict"):
         return {"non_field_errors": exc.messages}
@@ -91,8 +105,9 @@ def _translate(exc, context):
     if isinstance(exc, InvalidToken | TokenError):
         return Response(error_body("token_not_valid", "The token is invalid, expired or revoked."), status=401)
     if isinstance(exc, DjangoValidationError):
-        fields = _django_validation_fields(exc)
-        return Response(error_body("validation_error", "The request is not valid.", fields), status=400)
+        translated = validation_error_to_application_error(exc)
+        return Response(error_body(translated.code, translated.message, translated.fields),
+                        status=translated.status_code)
     if isinstance(exc, Http404):
         return Response(error_body("not_found", "Not found."), status=404)
     if isinstance(exc, DjangoPermissionDenied):

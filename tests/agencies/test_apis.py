@@ -64,12 +64,12 @@ def test_invalid_state_is_a_field_error(staff_client):
     assert "state" in response.json()["fields"]
 
 
-def test_duplicate_agency_name_in_state_is_400_and_writes_nothing(staff_client, agency_a):
+def test_duplicate_agency_name_in_state_is_409_and_writes_nothing(staff_client, agency_a):
     before = AuditEvent.objects.count()
     response = staff_client.post("/api/v1/agencies/", {"name": agency_a.name, "state": agency_a.state},
                                  format="json")
-    assert response.status_code == 400
-    assert response.json()["code"] == "validation_error"
+    assert response.status_code == 409
+    assert response.json()["code"] == "already_exists"
     assert AuditEvent.objects.count() == before
 
 
@@ -122,7 +122,7 @@ def test_agency_admin_cannot_create_officer_in_another_agency(admin_a_client, ag
 def test_duplicate_licence_in_state_is_refused(admin_a_client, officer_a):
     response = admin_a_client.post("/api/v1/officers/", {
         "first_name": "X", "last_name": "Y", "license_number": officer_a.license_number}, format="json")
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert Officer.objects.filter(license_number=officer_a.license_number).count() == 1
 
 

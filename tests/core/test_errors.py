@@ -93,3 +93,10 @@ def test_database_refuses_employment_ending_before_it_starts(officer_a):
 def test_database_refuses_agency_admin_without_agency(django_user_model):
     with pytest.raises(IntegrityError), transaction.atomic():
         django_user_model.objects.create(username="orphan", role="agency_admin")
+
+
+def test_unknown_api_path_is_json_404_for_unsafe_methods_too(staff_client):
+    # Not a CSRF page: the catch-all answers in the API's shape whatever the method.
+    response = staff_client.patch("/api/v1/agencies/null,null/", {"name": "x"}, format="json")
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
