@@ -11,6 +11,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from core.exceptions import ApplicationError
+from core.filters import IdFilter
 from core.openapi import ApiErrorSerializer
 from core.permissions import IsCertificationStaff, IsStaffOrAgencyAdmin
 from core.rows import rows_from, values_for
@@ -235,6 +236,9 @@ def _agency_for_write(user, agency_id) -> Agency:
 
 
 class OfficerFilter(filters.FilterSet):
+    # A plain number, not a model choice: validating the id against every agency would tell an agency
+    # administrator which foreign agency ids exist (400 vs an empty page).
+    agency = IdFilter(field_name="agency_id")
     license = filters.CharFilter(field_name="license_number")
     name = filters.CharFilter(method="filter_name", help_text="Matches first or last name (case-insensitive).")
 

@@ -9,7 +9,7 @@ import logging
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import DataError, IntegrityError
 from django.http import Http404
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import status
@@ -120,6 +120,10 @@ def _translate(exc, context):
             error_body("conflict", "This change conflicts with existing data (a uniqueness or integrity rule)."),
             status=409,
         )
+    if isinstance(exc, DataError | OverflowError):
+        # A number or text the database column cannot hold (e.g. ?agency=1e308, an id past 2**63): the client's
+        # value is out of range, not a server fault.
+        return Response(error_body("value_out_of_range", "A value in the request is out of range."), status=400)
     if isinstance(exc, SuspiciousOperation):
         too_big = type(exc).__name__ in {"RequestDataTooBig", "TooManyFieldsSent", "TooManyFilesSent"}
         return Response(

@@ -24,8 +24,8 @@ class ErrorDocumentingAutoSchema(AutoSchema):
         is_public = all(isinstance(p, AllowAny) for p in self.view.get_permissions())
         if not is_public:
             codes |= {"401", "403"}
-        if "{" in self.path:
-            codes.add("404")
+        if "{" in self.path or (self.method == "GET" and self._is_list_view() and self._get_paginator()):
+            codes.add("404")  # unknown or foreign object; or a page past the end of a list
         if self.method in {"POST", "PUT", "PATCH", "DELETE"}:
             codes.add("409")
         if self.method in {"POST", "PUT", "PATCH"}:

@@ -100,3 +100,40 @@ def test_unknown_api_path_is_json_404_for_unsafe_methods_too(staff_client):
     response = staff_client.patch("/api/v1/agencies/null,null/", {"name": "x"}, format="json")
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
+
+
+@pytest.mark.parametrize("value", [0, 12.5, True, {"a": 1}, ["x"]])
+def test_string_fields_refuse_other_json_types(staff_client, value):
+    response = staff_client.post("/api/v1/agencies/", {"name": "X", "state": "CA", "county": value}, format="json")
+    assert response.status_code == 400
+    assert "county" in response.json()["fields"]
+
+
+@pytest.mark.parametrize("query", ["agency=-1.7976931348623157e%2B308", "agency=99999999999999999999999"])
+def test_out_of_range_numbers_are_400_not_500(staff_client, query):
+    response = staff_client.get(f"/api/v1/officers/?{query}")
+    assert response.status_code == 400
+    assert set(response.json()) == SHAPE
+
+
+def test_id_beyond_64_bits_in_the_path_is_a_client_error(staff_client):
+    response = staff_client.get("/api/v1/officers/99999999999999999999999/")
+    assert response.status_code in {400, 404}
+
+
+@pytest.mark.parametrize("size", ["0", "101", "abc", "-3"])
+def test_out_of_range_page_size_is_refused(staff_client, size):
+    response = staff_client.get(f"/api/v1/agencies/?page_size={size}")
+    assert response.status_code == 400
+    assert "page_size" in response.json()["fields"]
+
+
+@pytest.mark.parametrize("query", ["page=", "agency_type=", "state="])
+def test_empty_typed_query_parameters_are_refused(staff_client, query):
+    response = staff_client.get(f"/api/v1/agencies/?{query}")
+    assert response.status_code == 400
+    assert query.rstrip("=") in response.json()["fields"]
+
+
+def test_empty_free_text_filter_is_allowed(staff_client, agency_a):
+    assert staff_client.get("/api/v1/agencies/?name=").status_code == 200
