@@ -1,1 +1,36 @@
-urlpatterns: list = []
+from django.urls import path
+
+from . import apis
+
+urlpatterns = [
+    path("coaches/", apis.CoachListCreateApi.as_view(), name="coaching-coach-list"),
+    path("coaches/<int:coach_id>/", apis.CoachDetailApi.as_view(), name="coaching-coach-detail"),
+    path("coachees/", apis.CoacheeListCreateApi.as_view(), name="coaching-coachee-list"),
+    path("coachees/<int:coachee_id>/", apis.CoacheeDetailApi.as_view(), name="coaching-coachee-detail"),
+    path("needs-assessments/", apis.NeedsAssessmentListCreateApi.as_view(), name="coaching-needs-list"),
+    path("needs-assessments/<int:assessment_id>/", apis.NeedsAssessmentDetailApi.as_view(),
+         name="coaching-needs-detail"),
+    path("needs-assessments/<int:assessment_id>/prefill-from-360/", apis.NeedsAssessmentPrefillApi.as_view(),
+         name="coaching-needs-prefill"),
+    path("needs-assessments/<int:assessment_id>/withdraw/", apis.NeedsAssessmentWithdrawApi.as_view(),
+         name="coaching-needs-withdraw"),
+    path("needs-assessments/<int:assessment_id>/matches/", apis.NeedsAssessmentMatchesApi.as_view(),
+         name="coaching-needs-matches"),
+    path("needs-assessments/<int:assessment_id>/confirm/", apis.NeedsAssessmentConfirmApi.as_view(),
+         name="coaching-needs-confirm"),
+    path("cohort-matches/", apis.CohortMatchApi.as_view(), name="coaching-cohort-matches"),
+    path("agreements/", apis.AgreementListApi.as_view(), name="coaching-agreement-list"),
+    path("agreements/<int:agreement_id>/", apis.AgreementDetailApi.as_view(), name="coaching-agreement-detail"),
+    path("agreements/<int:agreement_id>/accept/", apis.AgreementAcceptApi.as_view(),
+         name="coaching-agreement-accept"),
+    path("agreements/<int:agreement_id>/terminate/", apis.AgreementTerminateApi.as_view(),
+         name="coaching-agreement-terminate"),
+    path("agreements/<int:agreement_id>/complete/", apis.AgreementCompleteApi.as_view(),
+         name="coaching-agreement-complete"),
+    path("agreements/<int:agreement_id>/outcome/", apis.AgreementOutcomeApi.as_view(),
+         name="coaching-agreement-outcome"),
+    path("agreements/<int:agreement_id>/follow-up-360/", apis.AgreementFollowUpApi.as_view(),
+         name="coaching-agreement-follow-up"),
+    path("agreements/<int:agreement_id>/sessions/", apis.AgreementSessionListCreateApi.as_view(),
+         name="coaching-agreement-sessions"),
+]
