@@ -196,3 +196,10 @@ def test_plain_row_output_matches_the_documented_serializer(staff_client, office
     officer_a.refresh_from_db()
     expected = OfficerOutputSerializer(officer_a).data
     assert {k: detail[k] for k in expected} == expected
+
+
+def test_agency_filter_does_not_reveal_which_foreign_agencies_exist(admin_a_client, agency_b):
+    existing_foreign = admin_a_client.get(f"/api/v1/officers/?agency={agency_b.pk}")
+    missing = admin_a_client.get("/api/v1/officers/?agency=999999")
+    assert existing_foreign.status_code == missing.status_code == 200
+    assert existing_foreign.json()["results"] == missing.json()["results"] == []
