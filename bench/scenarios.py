@@ -34,7 +34,20 @@ def seed() -> dict:
     staff = user_create(actor=None, username="bench-staff", password=BENCH_PASSWORD, role=Role.CERTIFICATION_STAFF)
     admin = user_create(actor=None, username="bench-admin", password=BENCH_PASSWORD, role=Role.AGENCY_ADMIN,
                         agency=agency)
-    return {"agency": agency, "staff": staff, "admin": admin, "officer": Officer.objects.filter(agency=agency).first()}
+    world = {"agency": agency, "staff": staff, "admin": admin, "officer": Officer.objects.filter(agency=agency).first()}
+    world.update(_seed_training(world))
+    return world
+
+
+def _seed_training(world: dict) -> dict:
+    """A Peace Officer course and 200 historical completions, through training's own credit import."""
+    from training.models import PEACE_OFFICER_COURSE_CODE, Completion
+    from training.services import course_create, credits_import
+
+    course_create(actor=world["staff"], code=PEACE_OFFICER_COURSE_CODE, title="Peace Officer", ce_hours=8)
+    rows = "\n".join(f"CA,B-{i:06d},{PEACE_OFFICER_COURSE_CODE},2026-03-01" for i in range(200))
+    credits_import(raw=f"state,license_number,course_code,completed_on\n{rows}\n".encode(), actor=world["staff"])
+    return {"completion": Completion.objects.select_related("officer__agency", "course").first()}
 
 
 def http_targets(world: dict) -> list[tuple[str, str, dict]]:
@@ -43,6 +56,7 @@ def http_targets(world: dict) -> list[tuple[str, str, dict]]:
         ("bare Django view", "/bench/bare/", {}),
         ("officer detail (JWT)", f"/api/v1/officers/{world['officer'].pk}/", admin_auth),
         ("officer list of 20 (JWT)", "/api/v1/officers/?page_size=20", admin_auth),
+        ("public certificate verification", f"/api/v1/public/verify/{world['completion'].verification_code}/", {}),
     ]
 
 
@@ -142,7 +156,37 @@ def bulk_import(world: dict) -> dict:
     }
 
 
+# --- PDF rendering -------------------------------------------------------------------------------------------
+
+def _per_document_ms(render, data, repeats: int = 50) -> float:
+    render(data)  # warm-up: fonts, imports
+    started = time.perf_counter()
+    for _ in range(repeats):
+        render(data)
+    return round((time.perf_counter() - started) * 1000 / repeats, 2)
+
+
+def pdf_render(world: dict) -> dict:
+    from training.pdf import render_completion_certificate
+    from training.services import completion_certificate_data
+
+    return {"completion certificate ms/doc": _per_document_ms(
+        render_completion_certificate, completion_certificate_data(completion=world["completion"]))}
+
+
+# --- cohort matching ----------------------------------------------------------------------------------------
+
+def cohort_matching(world: dict) -> dict:
+    from coaching.bench import time_pure
+
+    timing = time_pure(coachees=200, coaches=50)
+    return {"coachees x coaches": "200 x 50", "slots": timing["slots"], "median ms (solver + scoring)":
+            round(timing["median_ms"], 2), "max ms": round(timing["max_ms"], 2), "matched": timing["matched"]}
+
+
 IN_PROCESS = [
     ("query counts (1 vs 25 rows)", query_counts),
     ("bulk import (100k roster rows)", bulk_import),
+    ("PDF render", pdf_render),
+    ("cohort matching", cohort_matching),
 ]
