@@ -1,0 +1,190 @@
+"""The public registry: no login, throttled per address, limited fields, one database query per request.
+
+Reads go through `.values()` into plain dicts (certification/selectors.py, "public registry"); no model instances,
+no serializer traversal of relations, no pagination COUNT: a search returns at most PUBLIC_RESULTS_MAX rows and
+says whether it was truncated.
+"""
+
+import csv
+import io
+
+from django.conf import settings
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle
+from rest_framework.views import APIView
+
+from agencies.states import US_STATE_CHOICES
+from core.exceptions import ApplicationError
+from core.ratelimit import rate_limit_consume
+
+from . import selectors
+from .apis import inline_choice
+from .models import AgencyCertificationStatus, OfficerCertificationStatus
+
+TAGS = ["public registry"]
+PUBLIC_WINDOW_SECONDS = 60
+
+
+class PublicRegistryThrottle(BaseThrottle):
+    """Exact per-address counter in the cache (Redis in production), shared by every public registry endpoint."""
+
+    def allow_request(self, request, view):
+        limit = getattr(settings, "PUBLIC_REGISTRY_REQUESTS_PER_MINUTE", 120)
+        return rate_limit_consume(scope="public-registry", key=self.get_ident(request), limit=limit,
+                                  window_seconds=PUBLIC_WINDOW_SECONDS)
+
+    def wait(self):
+        return PUBLIC_WINDOW_SECONDS
+
+
+class PublicApi(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [PublicRegistryThrottle]
+
+
+class PublicSearchQuerySerializer(serializers.Serializer):
+    q = serializers.CharField(min_length=2, max_length=100, help_text="Name, licence number or agency name.")
+
+
+class PublicOfficerSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    license_number = serializers.CharField()
+    state = serializers.CharField()
+    agency = serializers.CharField()
+    certification_status = inline_choice(OfficerCertificationStatus.choices, allow_null=True)
+    cycle_start = serializers.DateField(allow_null=True)
+    valid_until = serializers.DateField(allow_null=True)
+    revoked_on = serializers.DateField(allow_null=True)
+    revocation_category = serializers.CharField(allow_null=True)
+
+
+class PublicOfficerSearchSerializer(serializers.Serializer):
+    results = PublicOfficerSerializer(many=True)
+    truncated = serializers.BooleanField(help_text="More matched than shown; refine the search.")
+
+
+class PublicOfficerSearchApi(PublicApi):
+    """Look an officer up by name, licence number or agency: certification status, dates, agency, and for a
+    revocation its date and category — never the finding behind it."""
+
+    @extend_schema(parameters=[PublicSearchQuerySerializer], responses=PublicOfficerSearchSerializer, tags=TAGS)
+    def get(self, request):
+        query = PublicSearchQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        results, truncated = selectors.public_officer_search(q=query.validated_data["q"])
+        return Response({"results": results, "truncated": truncated})
+
+
+class PublicAgencySerializer(serializers.Serializer):
+    name = serializers.CharField()
+    state = serializers.CharField()
+    county = serializers.CharField()
+    certification_status = inline_choice(AgencyCertificationStatus.choices, allow_null=True)
+    programme = serializers.CharField(allow_null=True)
+    certificate_number = serializers.CharField(allow_null=True)
+    valid_from = serializers.DateField(allow_null=True)
+    valid_until = serializers.DateField(allow_null=True)
+    revoked_on = serializers.DateField(allow_null=True)
+
+
+class PublicAgencySearchSerializer(serializers.Serializer):
+    results = PublicAgencySerializer(many=True)
+    truncated = serializers.BooleanField()
+
+
+class PublicAgencySearchApi(PublicApi):
+    """Look an agency up by name, county or state, with its latest certificate."""
+
+    @extend_schema(parameters=[PublicSearchQuerySerializer], responses=PublicAgencySearchSerializer, tags=TAGS)
+    def get(self, request):
+        query = PublicSearchQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        results, truncated = selectors.public_agency_search(q=query.validated_data["q"])
+        return Response({"results": results, "truncated": truncated})
+
+
+class PublicAgencyCertificateSerializer(serializers.Serializer):
+    certificate_number = serializers.CharField()
+    valid = serializers.BooleanField(help_text="Issued and within its validity.")
+    status = inline_choice(AgencyCertificationStatus.choices)
+    agency = serializers.CharField()
+    state = serializers.CharField()
+    programme = serializers.CharField()
+    valid_from = serializers.DateField(allow_null=True)
+    valid_until = serializers.DateField(allow_null=True)
+    revoked_on = serializers.DateField(allow_null=True)
+
+
+class PublicAgencyCertificateApi(PublicApi):
+    """Verify an agency certificate by the number printed on its plaque."""
+
+    @extend_schema(responses=PublicAgencyCertificateSerializer, tags=TAGS)
+    def get(self, request, certificate_number: str):
+        certificate = selectors.public_agency_certificate(certificate_number=certificate_number)
+        if certificate is None:
+            raise ApplicationError("not_found", "No certificate has this number.", status_code=404)
+        return Response(certificate)
+
+
+class PublicEligibilityQuerySerializer(serializers.Serializer):
+    state = inline_choice(US_STATE_CHOICES)
+    licence = serializers.CharField(max_length=50, help_text="The officer's state licence number.")
+
+
+class PublicEligibilitySerializer(serializers.Serializer):
+    state = serializers.CharField()
+    license_number = serializers.CharField()
+    eligible = serializers.BooleanField()
+    reason = inline_choice([(v, v) for v in ("active", "lapsed", "revoked", "unknown")])
+
+
+class PublicEligibilityApi(PublicApi):
+    """Employment eligibility for a hiring agency: yes/no and a reason category, nothing more."""
+
+    @extend_schema(parameters=[PublicEligibilityQuerySerializer], responses=PublicEligibilitySerializer, tags=TAGS)
+    def get(self, request):
+        query = PublicEligibilityQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return Response(selectors.public_employment_eligibility(
+            state=query.validated_data["state"], license_number=query.validated_data["licence"]))
+
+
+class PublicMetricsSerializer(serializers.Serializer):
+    certified_agencies = serializers.IntegerField()
+    active_officers = serializers.IntegerField()
+    revocations_per_year = serializers.DictField(child=serializers.IntegerField())
+
+
+class PublicMetricsApi(PublicApi):
+    """Aggregate transparency figures."""
+
+    @extend_schema(responses=PublicMetricsSerializer, tags=TAGS)
+    def get(self, request):
+        return Response(selectors.public_metrics())
+
+
+class PublicRevocationsCsvApi(PublicApi):
+    """Every decertification as CSV, in the shape of a national decertification index."""
+
+    @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR}, tags=TAGS)
+    def get(self, request):
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=selectors.REVOCATION_EXPORT_COLUMNS)
+        writer.writeheader()
+        for row in selectors.public_revocations_export():
+            writer.writerow({k: _csv_safe(v) for k, v in row.items()})
+        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="revocations.csv"'
+        return response
+
+
+def _csv_safe(value):
+    """Names typed by people must not become spreadsheet formulas when the index opens the file."""
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

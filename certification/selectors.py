@@ -1,0 +1,467 @@
+"""Reads with access rules, the checklist evaluation, and the cross-app eligibility contract.
+
+Staff see everything. An agency administrator sees their agency's certifications, plaques, officer certifications
+and the findings about their officers. Other roles see none of it. A row the user may not see gives the same 404
+as a missing one.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from agencies.models import Agency, Officer
+from core.models import AuditEvent
+
+from .models import (
+    AgencyCertification,
+    AgencyCertificationStatus,
+    CertificationProgramme,
+    ComputedRule,
+    Determination,
+    Finding,
+    FindingStatus,
+    OfficerCertification,
+    OfficerCertificationCycle,
+    OfficerCertificationStatus,
+    Plaque,
+    PlaqueStatus,
+    ProgrammeRequirement,
+    RequirementKind,
+    RequirementState,
+    RequirementStatus,
+)
+
+FINDING_OPEN_STATUSES = [FindingStatus.RECORDED, FindingStatus.NOTICED, FindingStatus.RESPONDED]
+
+
+# --- the contract other apps use ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class OfficerEligibility:
+    certification_status: str | None  # "active", "lapsed", "revoked", or None if never certified
+    certification_valid_until: date | None
+    permanently_ineligible: bool
+    open_findings: int  # recorded but not yet determined
+    sustained_findings: int
+
+
+def officer_certification_effective_status(status: str | None, valid_until: date | None,
+                                           today: date | None = None) -> str | None:
+    """An active certification whose cycle has ended is lapsed, even before the daily sweep writes it."""
+    today = today or timezone.localdate()
+    if status == OfficerCertificationStatus.ACTIVE and valid_until is not None and valid_until < today:
+        return OfficerCertificationStatus.LAPSED
+    return status
+
+
+def officer_eligibility_summary(*, officer_id: int) -> OfficerEligibility:
+    """The officer's certification standing, in one query. Raises Officer.DoesNotExist for an unknown id."""
+    row = (
+        Officer.objects.filter(pk=officer_id)
+        .annotate(
+            open_n=Count("findings", filter=Q(findings__status__in=FINDING_OPEN_STATUSES)),
+            sustained_n=Count("findings", filter=Q(findings__determination=Determination.SUSTAINED)),
+        )
+        .values("permanently_ineligible_at", "good_officer_certification__status",
+                "good_officer_certification__valid_until", "open_n", "sustained_n")
+        .first()
+    )
+    if row is None:
+        raise Officer.DoesNotExist(f"No officer {officer_id}.")
+    valid_until = row["good_officer_certification__valid_until"]
+    return OfficerEligibility(
+        certification_status=officer_certification_effective_status(row["good_officer_certification__status"],
+                                                                     valid_until),
+        certification_valid_until=valid_until,
+        permanently_ineligible=row["permanently_ineligible_at"] is not None,
+        open_findings=row["open_n"],
+        sustained_findings=row["sustained_n"],
+    )
+
+
+# --- checklist evaluation ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RequirementEvaluation:
+    status_id: int
+    requirement_id: int
+    code: str
+    title: str
+    kind: str
+    state: str
+    met: bool
+    detail: str
+
+
+@dataclass(frozen=True)
+class TrainedShare:
+    completed: int
+    denominator: int
+    percent_required: int
+
+    @property
+    def met(self) -> bool:
+        return self.denominator > 0 and self.completed * 100 >= self.percent_required * self.denominator
+
+
+def agency_trained_share(*, agency) -> TrainedShare | None:
+    """Live from training: how many of the agency's officers completed the Peace Officer course, against its sworn
+    headcount (or, when that is 0, its roster). None when training's records are not available."""
+    try:
+        from training.models import PEACE_OFFICER_COURSE_CODE
+        from training.selectors import agency_officers_completed_course_count
+    except ImportError:
+        return None
+    completed = agency_officers_completed_course_count(agency_id=agency.pk, course_code=PEACE_OFFICER_COURSE_CODE)
+    denominator = agency.sworn_headcount or Officer.objects.filter(agency_id=agency.pk).count()
+    return TrainedShare(completed=completed, denominator=denominator,
+                        percent_required=settings.AGENCY_TRAINED_SHARE_PERCENT)
+
+
+def _computed_evaluation(requirement, agency, cache: dict) -> tuple[bool, str]:
+    if requirement.computed_rule == ComputedRule.TRAINED_SHARE:
+        if "trained_share" not in cache:
+            cache["trained_share"] = agency_trained_share(agency=agency)
+        share = cache["trained_share"]
+        if share is None:
+            return False, "Training records are not available."
+        return share.met, (f"{share.completed} of {share.denominator} sworn officers completed the Peace Officer "
+                           f"course; {share.percent_required}% required.")
+    return False, f"Unknown rule {requirement.computed_rule!r}."
+
+
+def agency_certification_requirements_evaluate(*, certification: AgencyCertification) -> list[RequirementEvaluation]:
+    """The certification's checklist with every item's standing; computed items are evaluated now."""
+    cache: dict = {}
+    evaluations = []
+    statuses = certification.requirements.select_related("requirement").order_by("requirement__position",
+                                                                                  "requirement_id")
+    for status in statuses:
+        requirement = status.requirement
+        if requirement.kind == RequirementKind.COMPUTED:
+            met, detail = _computed_evaluation(requirement, certification.agency, cache)
+            state = RequirementState.MET if met else RequirementState.PENDING
+        else:
+            met, state, detail = status.state == RequirementState.MET, status.state, status.note
+        evaluations.append(RequirementEvaluation(
+            status_id=status.pk, requirement_id=requirement.pk, code=requirement.code, title=requirement.title,
+            kind=requirement.kind, state=state, met=met, detail=detail,
+        ))
+    return evaluations
+
+
+# --- programmes --------------------------------------------------------------------------------------------
+
+def programme_visible_to(user) -> QuerySet[CertificationProgramme]:
+    qs = CertificationProgramme.objects.prefetch_related(
+        Prefetch("requirements", queryset=ProgrammeRequirement.objects.order_by("position", "id"))
+    )
+    if not user.is_authenticated:
+        return qs.none()
+    if user.is_certification_staff or user.is_agency_admin:
+        return qs
+    return qs.none()
+
+
+def programme_get_for_user(*, user, programme_id) -> CertificationProgramme:
+    return get_object_or_404(programme_visible_to(user), pk=programme_id)
+
+
+def programme_requirement_get_for_staff(*, user, requirement_id) -> ProgrammeRequirement:
+    qs = ProgrammeRequirement.objects.select_related("programme")
+    if not (user.is_authenticated and user.is_certification_staff):
+        qs = qs.none()
+    return get_object_or_404(qs, pk=requirement_id)
+
+
+# --- agency certifications ---------------------------------------------------------------------------------
+
+def agency_certification_visible_to(user) -> QuerySet[AgencyCertification]:
+    qs = AgencyCertification.objects.select_related("agency", "programme", "plaque")
+    if not user.is_authenticated:
+        return qs.none()
+    if user.is_certification_staff:
+        return qs
+    if user.is_agency_admin:
+        return qs.filter(agency_id=user.agency_id)
+    return qs.none()
+
+
+def agency_certification_get_for_user(*, user, certification_id) -> AgencyCertification:
+    return get_object_or_404(agency_certification_visible_to(user), pk=certification_id)
+
+
+def requirement_status_get_for_user(*, user, status_id) -> RequirementStatus:
+    qs = RequirementStatus.objects.select_related("requirement", "certification", "certification__agency")
+    if not user.is_authenticated:
+        qs = qs.none()
+    elif user.is_agency_admin and not user.is_certification_staff:
+        qs = qs.filter(certification__agency_id=user.agency_id)
+    elif not user.is_certification_staff:
+        qs = qs.none()
+    return get_object_or_404(qs, pk=status_id)
+
+
+# --- plaques -----------------------------------------------------------------------------------------------
+
+def plaque_visible_to(user) -> QuerySet[Plaque]:
+    qs = Plaque.objects.select_related("certification", "certification__agency", "certification__programme")
+    if not user.is_authenticated:
+        return qs.none()
+    if user.is_certification_staff:
+        return qs
+    if user.is_agency_admin:
+        return qs.filter(certification__agency_id=user.agency_id)
+    return qs.none()
+
+
+def plaques_overdue_filter(qs: QuerySet[Plaque], *, overdue: bool | None, today: date | None = None):
+    """Overdue: not delivered and past the date the programme promised (PLAQUE_DUE_DAYS after issue)."""
+    if overdue is None:
+        return qs
+    late = Q(due_on__lt=today or timezone.localdate()) & ~Q(status=PlaqueStatus.DELIVERED)
+    return qs.filter(late) if overdue else qs.exclude(late)
+
+
+def plaque_get_for_user(*, user, plaque_id) -> Plaque:
+    return get_object_or_404(plaque_visible_to(user), pk=plaque_id)
+
+
+# --- officer certifications --------------------------------------------------------------------------------
+
+def officer_certification_visible_to(user) -> QuerySet[OfficerCertification]:
+    qs = OfficerCertification.objects.select_related("officer", "officer__agency")
+    if not user.is_authenticated:
+        return qs.none()
+    if user.is_certification_staff:
+        return qs
+    if user.is_agency_admin:
+        return qs.filter(officer__agency_id=user.agency_id)
+    return qs.none()
+
+
+def officer_certification_get_for_user(*, user, certification_id) -> OfficerCertification:
+    cycles = OfficerCertificationCycle.objects.order_by("-cycle_start")
+    qs = officer_certification_visible_to(user).prefetch_related(Prefetch("cycles", queryset=cycles))
+    return get_object_or_404(qs, pk=certification_id)
+
+
+# --- findings ----------------------------------------------------------------------------------------------
+
+def finding_visible_to(user) -> QuerySet[Finding]:
+    """Agency administrators see findings about their officers (recorded against their agency, or about an officer
+    now on their roster)."""
+    qs = Finding.objects.select_related("officer", "agency", "recorded_by", "determined_by", "verified_by")
+    if not user.is_authenticated:
+        return qs.none()
+    if user.is_certification_staff:
+        return qs
+    if user.is_agency_admin:
+        return qs.filter(Q(agency_id=user.agency_id) | Q(officer__agency_id=user.agency_id))
+    return qs.none()
+
+
+def finding_get_for_user(*, user, finding_id) -> Finding:
+    return get_object_or_404(finding_visible_to(user), pk=finding_id)
+
+
+# --- ledger ------------------------------------------------------------------------------------------------
+
+# The audit chain is the ledger (core/audit.py); these are the certification events in it.
+LEDGER_ACTION_PREFIXES = ("certification_programme.", "programme_requirement.", "agency_certification.",
+                          "requirement_status.", "plaque.", "officer_certification.", "finding.",
+                          "officer.permanently_ineligible")
+
+
+def ledger_visible_to(user) -> QuerySet[AuditEvent]:
+    if not (user.is_authenticated and user.is_certification_staff):
+        return AuditEvent.objects.none()
+    condition = Q()
+    for prefix in LEDGER_ACTION_PREFIXES:
+        condition |= Q(action__startswith=prefix)
+    return AuditEvent.objects.filter(condition).order_by("-sequence")
+
+
+# --- helpers shared with services --------------------------------------------------------------------------
+
+def officer_ce_hours_between(*, officer_id: int, start: date, end: date) -> Decimal | None:
+    """CE hours from training for the window, or None when training's records are not available."""
+    try:
+        from training.selectors import officer_ce_hours
+    except ImportError:
+        return None
+    return Decimal(officer_ce_hours(officer_id=officer_id, start=start, end=end))
+
+
+# --- public registry: plain dicts from `.values()`, one query each ---------------------------------------------
+
+PUBLIC_RESULTS_MAX = 50
+REVOKED_CATEGORY_DEFAULT = "sustained_excessive_force_finding"
+
+
+def _public_officer_row(row: dict, today: date) -> dict:
+    ineligible_at = row["permanently_ineligible_at"]
+    status = officer_certification_effective_status(row["good_officer_certification__status"],
+                                                    row["good_officer_certification__valid_until"], today)
+    revoked_at = row["good_officer_certification__revoked_at"]
+    if ineligible_at is not None:  # decertified: shown as revoked even if they never held a certificate
+        status = OfficerCertificationStatus.REVOKED
+        revoked_at = revoked_at or ineligible_at
+    revoked = status == OfficerCertificationStatus.REVOKED
+    return {
+        "name": f"{row['first_name']} {row['last_name']}",
+        "license_number": row["license_number"],
+        "state": row["state"],
+        "agency": row["agency__name"],
+        "certification_status": status,
+        "cycle_start": row["good_officer_certification__cycle_start"],
+        "valid_until": row["good_officer_certification__valid_until"],
+        "revoked_on": timezone.localdate(revoked_at) if revoked and revoked_at else None,
+        "revocation_category": (row["good_officer_certification__revocation_category"]
+                                or REVOKED_CATEGORY_DEFAULT) if revoked else None,
+    }
+
+
+_PUBLIC_OFFICER_FIELDS = ("first_name", "last_name", "license_number", "state", "agency__name",
+                          "permanently_ineligible_at", "good_officer_certification__status",
+                          "good_officer_certification__cycle_start", "good_officer_certification__valid_until",
+                          "good_officer_certification__revoked_at",
+                          "good_officer_certification__revocation_category")
+
+
+def public_officer_search(*, q: str) -> tuple[list[dict], bool]:
+    """Officers by name (every word), licence number (exact) or agency name. Limited fields only — never the
+    findings. Returns (rows, truncated)."""
+    q = q.strip()
+    name = Q()
+    for part in q.split()[:4]:
+        name &= Q(first_name__icontains=part) | Q(last_name__icontains=part)
+    condition = name | Q(license_number__iexact=q) | Q(agency__name__icontains=q)
+    rows = list(Officer.objects.filter(condition).order_by("last_name", "first_name", "id")
+                .values(*_PUBLIC_OFFICER_FIELDS)[:PUBLIC_RESULTS_MAX + 1])
+    today = timezone.localdate()
+    return [_public_officer_row(r, today) for r in rows[:PUBLIC_RESULTS_MAX]], len(rows) > PUBLIC_RESULTS_MAX
+
+
+def _effective_agency_status(status: str | None, valid_until: date | None, today: date) -> str | None:
+    if status == AgencyCertificationStatus.ISSUED and valid_until is not None and valid_until < today:
+        return AgencyCertificationStatus.EXPIRED
+    return status
+
+
+def public_agency_search(*, q: str) -> tuple[list[dict], bool]:
+    """Agencies by name, county or state, each with its latest certificate (one query: the certificate columns are
+    correlated subqueries)."""
+    from django.db.models import OuterRef, Subquery
+
+    q = q.strip()
+    latest = (AgencyCertification.objects.filter(agency_id=OuterRef("pk"), issued_at__isnull=False)
+              .order_by("-issued_at", "-id"))
+    annotations = {f"cert_{f}": Subquery(latest.values(f)[:1]) for f in
+                   ("status", "certificate_number", "valid_from", "valid_until", "revoked_at")}
+    annotations["cert_programme"] = Subquery(latest.values("programme__name")[:1])
+    condition = Q(name__icontains=q) | Q(county__icontains=q) | Q(state__iexact=q)
+    rows = list(Agency.objects.filter(condition).annotate(**annotations).order_by("name", "id")
+                .values("name", "state", "county", *annotations)[:PUBLIC_RESULTS_MAX + 1])
+    today = timezone.localdate()
+    results = [{
+        "name": r["name"], "state": r["state"], "county": r["county"],
+        "certification_status": _effective_agency_status(r["cert_status"], r["cert_valid_until"], today),
+        "programme": r["cert_programme"], "certificate_number": r["cert_certificate_number"],
+        "valid_from": r["cert_valid_from"], "valid_until": r["cert_valid_until"],
+        "revoked_on": timezone.localdate(r["cert_revoked_at"]) if r["cert_revoked_at"] else None,
+    } for r in rows[:PUBLIC_RESULTS_MAX]]
+    return results, len(rows) > PUBLIC_RESULTS_MAX
+
+
+def public_agency_certificate(*, certificate_number: str) -> dict | None:
+    """What a plaque's QR code opens: is this certificate genuine and current?"""
+    from core.codes import verification_code_normalise
+
+    row = (AgencyCertification.objects.filter(certificate_number=verification_code_normalise(certificate_number))
+           .values("certificate_number", "status", "valid_from", "valid_until", "revoked_at", "agency__name",
+                   "agency__state", "programme__name").first())
+    if row is None:
+        return None
+    status = _effective_agency_status(row["status"], row["valid_until"], timezone.localdate())
+    return {
+        "certificate_number": row["certificate_number"], "valid": status == AgencyCertificationStatus.ISSUED,
+        "status": status, "agency": row["agency__name"], "state": row["agency__state"],
+        "programme": row["programme__name"], "valid_from": row["valid_from"], "valid_until": row["valid_until"],
+        "revoked_on": timezone.localdate(row["revoked_at"]) if row["revoked_at"] else None,
+    }
+
+
+def public_employment_eligibility(*, state: str, license_number: str) -> dict:
+    """May this officer be employed? Eligible only with an active, current certification. The reason is a category
+    (active, lapsed, revoked, unknown), never the details behind it."""
+    row = (Officer.objects.filter(state=state.strip().upper(), license_number=license_number.strip())
+           .values("permanently_ineligible_at", "good_officer_certification__status",
+                   "good_officer_certification__valid_until").first())
+    if row is None:
+        reason = "unknown"
+    elif row["permanently_ineligible_at"] is not None:
+        reason = OfficerCertificationStatus.REVOKED.value
+    else:
+        status = officer_certification_effective_status(row["good_officer_certification__status"],
+                                                        row["good_officer_certification__valid_until"])
+        reason = status or "unknown"
+    return {"state": state.strip().upper(), "license_number": license_number.strip(),
+            "eligible": reason == OfficerCertificationStatus.ACTIVE, "reason": str(reason)}
+
+
+def public_metrics() -> dict:
+    """Certified agencies, active officers and revocations per year, in one query (three grouped SELECTs joined
+    with UNION ALL)."""
+    from django.db.models import IntegerField, Value
+    from django.db.models.functions import Cast, ExtractYear
+
+    today = timezone.localdate()
+    # Typed on both sides: PostgreSQL will not UNION an untyped NULL parameter with EXTRACT's numeric.
+    no_year = Cast(Value(None, output_field=IntegerField()), IntegerField())
+    agencies = (AgencyCertification.objects.filter(status=AgencyCertificationStatus.ISSUED, valid_until__gte=today)
+                .annotate(metric=Value("certified_agencies"), year=no_year).values("metric", "year")
+                .annotate(n=Count("agency_id", distinct=True)).order_by())
+    officers = (OfficerCertification.objects.filter(status=OfficerCertificationStatus.ACTIVE, valid_until__gte=today)
+                .annotate(metric=Value("active_officers"), year=no_year).values("metric", "year")
+                .annotate(n=Count("id")).order_by())
+    revocations = (Officer.objects.filter(permanently_ineligible_at__isnull=False)
+                   .annotate(metric=Value("revocations"),
+                             year=Cast(ExtractYear("permanently_ineligible_at"), IntegerField()))
+                   .values("metric", "year").annotate(n=Count("id")).order_by())
+    result = {"certified_agencies": 0, "active_officers": 0, "revocations_per_year": {}}
+    for row in agencies.union(officers, revocations, all=True):
+        if row["metric"] == "revocations":
+            result["revocations_per_year"][str(row["year"])] = row["n"]
+        else:
+            result[row["metric"]] = row["n"]
+    result["revocations_per_year"] = dict(sorted(result["revocations_per_year"].items()))
+    return result
+
+
+REVOCATION_EXPORT_COLUMNS = ["officer_name", "license_number", "state", "agency", "action", "action_date"]
+
+
+def public_revocations_export() -> list[dict]:
+    """Every decertification, in the shape a national decertification index takes: officer, licence, state,
+    agency (where the verified finding arose), action, date. One query."""
+    from django.db.models import OuterRef, Subquery
+    from django.db.models.functions import Coalesce
+
+    finding_agency = (Finding.objects.filter(officer_id=OuterRef("pk"), status=FindingStatus.VERIFIED)
+                      .order_by("verified_at", "id").values("agency__name")[:1])
+    rows = (Officer.objects.filter(permanently_ineligible_at__isnull=False)
+            .annotate(action_agency=Coalesce(Subquery(finding_agency), "agency__name"))
+            .order_by("permanently_ineligible_at", "id")
+            .values("first_name", "last_name", "license_number", "state", "action_agency",
+                    "permanently_ineligible_at"))
+    return [{
+        "officer_name": f"{r['first_name']} {r['last_name']}", "license_number": r["license_number"],
+        "state": r["state"], "agency": r["action_agency"], "action": "certification_revoked",
+        "action_date": timezone.localdate(r["permanently_ineligible_at"]).isoformat(),
+    } for r in rows]
