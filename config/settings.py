@@ -233,6 +233,7 @@ CELERY_BEAT_SCHEDULE = {
                                        "schedule": 3600.0},
     "officer-certifications-lapse": {"task": "certification.tasks.officer_certifications_lapse_due",
                                      "schedule": 3600.0},
+    "plaques-overdue-digest": {"task": "certification.tasks.plaques_overdue_digest_send", "schedule": 86400.0},
     "evaluation-cycles-close": {"task": "evaluations.tasks.cycles_close_due", "schedule": 300.0},
     "evaluation-invitation-reminders": {"task": "evaluations.tasks.invitation_reminders_send", "schedule": 900.0},
 }
@@ -260,6 +261,8 @@ EVALUATION_TOKEN_GUESSES_PER_ADDRESS = env.int("EVALUATION_TOKEN_GUESSES_PER_ADD
 COACHING_AGREEMENT_MIN_MONTHS = env.int("COACHING_AGREEMENT_MIN_MONTHS", default=3)
 COACHING_AGREEMENT_MAX_MONTHS = env.int("COACHING_AGREEMENT_MAX_MONTHS", default=6)
 TOOLKIT_MAX_FILE_BYTES = env.int("TOOLKIT_MAX_FILE_BYTES", default=25 * 1024 * 1024)
+TRAINING_CREDIT_IMPORT_MAX_ROWS = env.int("TRAINING_CREDIT_IMPORT_MAX_ROWS", default=200_000)
+PUBLIC_REGISTRY_REQUESTS_PER_MINUTE = env.int("PUBLIC_REGISTRY_REQUESTS_PER_MINUTE", default=120)
 
 # --- Security -------------------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
