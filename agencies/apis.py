@@ -3,6 +3,7 @@ from django.db.models import Q
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -319,6 +320,8 @@ class OfficerRosterImportApi(APIView):
     """Upload an agency's roster as CSV: every row is validated first; any error writes nothing."""
 
     permission_classes = [IsStaffOrAgencyAdmin]
+
+    parser_classes = [MultiPartParser]  # uploads only; the rest of the API takes JSON
 
     @extend_schema(request={"multipart/form-data": RosterImportInputSerializer},
                    responses={200: RosterImportOutputSerializer,

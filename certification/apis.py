@@ -8,6 +8,7 @@ from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -381,6 +382,8 @@ class RequirementDocumentApi(APIView):
     """The agency uploads the document a document item asks for (state becomes submitted, for staff review)."""
 
     permission_classes = [IsStaffOrAgencyAdmin]
+
+    parser_classes = [MultiPartParser]  # uploads only; the rest of the API takes JSON
 
     @extend_schema(request={"multipart/form-data": RequirementDocumentInputSerializer},
                    responses=RequirementStatusOutputSerializer, tags=TAG_AGENCY)

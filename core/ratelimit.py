@@ -4,6 +4,7 @@ The counter is incremented *before* the guarded work runs, so N parallel attempt
 `limit` of them proceed — unlike a read-then-check throttle, which lets every racing request through.
 """
 
+import contextlib
 import hashlib
 
 from django.core.cache import cache
@@ -27,3 +28,9 @@ def rate_limit_consume(*, scope: str, key: str, limit: int, window_seconds: int)
 
 def rate_limit_reset(*, scope: str, key: str) -> None:
     cache.delete(_cache_key(scope, key))
+
+
+def rate_limit_refund(*, scope: str, key: str) -> None:
+    """Give back a reserved attempt (e.g. a lookup that succeeded, when only failures should count)."""
+    with contextlib.suppress(ValueError):  # the window has expired meanwhile: nothing to give back
+        cache.decr(_cache_key(scope, key))

@@ -10,6 +10,7 @@ from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -205,6 +206,8 @@ class CourseResourceListCreateApi(generics.GenericAPIView):
         course = selectors.course_get_for_user(user=request.user, course_id=course_id)
         page = self.paginate_queryset(course.resources.order_by("title", "id"))
         return self.get_paginated_response(TrainingResourceOutputSerializer(page, many=True).data)
+
+    parser_classes = [MultiPartParser]  # uploads only; the rest of the API takes JSON
 
     @extend_schema(request={"multipart/form-data": TrainingResourceInputSerializer},
                    responses={201: TrainingResourceOutputSerializer,
@@ -719,6 +722,8 @@ class CreditImportApi(APIView):
     """Import historical completions from CSV (staff). All rows are checked first; any error writes nothing."""
 
     permission_classes = [IsCertificationStaff]
+
+    parser_classes = [MultiPartParser]  # uploads only; the rest of the API takes JSON
 
     @extend_schema(request={"multipart/form-data": TrainingCreditImportInputSerializer},
                    responses={201: TrainingCreditImportOutputSerializer,

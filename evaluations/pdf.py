@@ -1,0 +1,186 @@
+"""The promotability report as a PDF: a pure function from `ReportPdfData` to bytes (reportlab only, no ORM)."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+
+from reportlab.graphics.charts.barcharts import HorizontalBarChart
+from reportlab.graphics.shapes import Drawing, String
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from core.pdf import paragraph_text
+
+GROUP_LABELS = {"self": "Self", "supervisor": "Supervisor", "peer": "Peers", "direct_report": "Direct reports",
+                "community": "Community"}
+BAND_LABELS = {"ready_now": "Ready now", "ready_1_2_years": "Ready in 1-2 years",
+               "development_needed": "Development needed"}
+NOTICE_AI = ("AI-assisted, advisory: the narrative was drafted by a language model from anonymised data and checked "
+             "by rules; the readiness band comes from a documented scoring rule, not the model. The decision rests "
+             "with the agency.")
+NOTICE_BUILTIN = ("Advisory: the narrative was written by the built-in deterministic summariser (no language model) "
+                  "from anonymised data; the readiness band comes from a documented scoring rule. The decision "
+                  "rests with the agency.")
+
+
+@dataclass(frozen=True)
+class ReportPdfData:
+    cycle_id: int
+    subject_name: str
+    agency_name: str
+    target_position: str
+    closed_on: str
+    content: dict
+    eligibility: dict
+    summary: dict
+    ai_assisted: bool
+    summariser_label: str
+    model: str
+    prompt_version: str
+    input_hash: str
+    band_computed: str
+    band_final: str = ""
+    band_override_reason: str = ""
+    released_by: str = ""
+    released_on: str = ""
+    development_areas: list = field(default_factory=list)
+
+
+def _p(text: str, style) -> Paragraph:
+    return Paragraph(paragraph_text(text), style)
+
+
+def _group_chart(competencies: list[dict], group: str) -> Drawing:
+    rows = [(c["label"], c["by_group"][group]["mean"]) for c in competencies if group in c["by_group"]]
+    height = 24 + 14 * max(len(rows), 1)
+    drawing = Drawing(170 * mm, height)
+    drawing.add(String(0, height - 10, GROUP_LABELS.get(group, group), fontName="Helvetica-Bold", fontSize=9))
+    if not rows:
+        return drawing
+    chart = HorizontalBarChart()
+    chart.x, chart.y = 62 * mm, 4
+    chart.width, chart.height = 100 * mm, 14 * len(rows)
+    chart.data = [[value for _, value in reversed(rows)]]
+    chart.categoryAxis.categoryNames = [label for label, _ in reversed(rows)]
+    chart.categoryAxis.labels.fontSize = 7
+    chart.valueAxis.valueMin, chart.valueAxis.valueMax, chart.valueAxis.valueStep = 0, 5, 1
+    chart.valueAxis.labels.fontSize = 7
+    chart.bars[0].fillColor = colors.HexColor("#0b5cad")
+    drawing.add(chart)
+    return drawing
+
+
+def report_pdf_render(data: ReportPdfData) -> bytes:
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=16 * mm,
+                            bottomMargin=16 * mm, title=f"Promotability report - {data.subject_name}",
+                            author="PeaceCert")
+    styles = getSampleStyleSheet()
+    body, small = styles["BodyText"], ParagraphStyle("small", parent=styles["BodyText"], fontSize=8, leading=10)
+    h1, h2 = styles["Title"], styles["Heading2"]
+    notice = ParagraphStyle("notice", parent=body, borderColor=colors.HexColor("#a40e26"), borderWidth=1,
+                            borderPadding=4, backColor=colors.HexColor("#fff5f5"))
+    story = [
+        _p("Promotability report (360 evaluation)", h1),
+        _p(f"Candidate: {data.subject_name}", body),
+        _p(f"Target position: {data.target_position}", body),
+        _p(f"Sponsoring agency: {data.agency_name} - cycle {data.cycle_id}, closed {data.closed_on}", body),
+        Spacer(1, 4),
+        _p(NOTICE_AI if data.ai_assisted else NOTICE_BUILTIN, notice),
+        Spacer(1, 6),
+    ]
+    if data.released_by:
+        story.append(_p(f"Reviewed and released by {data.released_by} on {data.released_on}.", body))
+    else:
+        story.append(_p("DRAFT - awaiting review and sign-off by certification staff; not released.", body))
+
+    story.append(_p("Readiness band", h2))
+    band = data.band_final or data.band_computed
+    story.append(_p(f"{BAND_LABELS.get(band, band)} (computed from the scores: "
+                    f"{BAND_LABELS.get(data.band_computed, data.band_computed)})", body))
+    if data.band_final and data.band_final != data.band_computed:
+        story.append(_p(f"Overridden by the reviewer. Reason: {data.band_override_reason}", body))
+
+    story.append(_p("Eligibility gates", h2))
+    gate_names = {"certification": "Active officer certification", "findings": "No open or sustained finding",
+                  "ce_hours": "Continuing education current"}
+    rows = [["Gate", "Answer", "Detail"]]
+    for key, label in gate_names.items():
+        gate = data.eligibility.get(key, {"answer": "unknown", "detail": ""})
+        rows.append([label, gate["answer"].upper(), _p(gate["detail"], small)])
+    story.append(_table(rows, [60 * mm, 20 * mm, 94 * mm]))
+
+    content = data.content
+    shown = [g["relationship"] for g in content["groups"] if g["shown"]]
+    story.append(_p("Competencies", h2))
+    hidden = [g["label"] for g in content["groups"] if not g["shown"]]
+    if hidden:
+        story.append(_p("Not shown (fewer responses than the anonymity minimum): " + ", ".join(hidden) + ".", small))
+    header = ["Competency", *[GROUP_LABELS[g] for g in shown], "Others", "Gap"]
+    rows = [header]
+    for c in content["competencies"]:
+        cells = [_p(c["label"], small)]
+        for g in shown:
+            cell = c["by_group"].get(g)
+            cells.append(f"{cell['mean']:.2f} (n={cell['n']})" if cell else "-")
+        cells.append(f"{c['others']['mean']:.2f}" if c["others"] else "-")
+        flag = {"blind_spot": " blind spot", "hidden_strength": " hidden strength"}.get(c["flag"] or "", "")
+        cells.append(_p((f"{c['gap']:+.2f}" if c["gap"] is not None else "-") + flag, small))
+        rows.append(cells)
+    first = 44 * mm
+    rest = (174 * mm - first) / (len(header) - 1)
+    story.append(_table(rows, [first] + [rest] * (len(header) - 1)))
+    for g in shown:
+        story.append(Spacer(1, 4))
+        story.append(_group_chart(content["competencies"], g))
+
+    story.append(_p("Highest and lowest rated behaviours (others)", h2))
+    for title, items in (("Highest", content["highest_items"]), ("Lowest", content["lowest_items"])):
+        for item in items:
+            story.append(_p(f"{title}: {item['text']} - {item['others_mean']:.2f}", small))
+
+    comments = {c["id"]: c for c in content["comments"]}
+    summary = data.summary or {}
+    for section, title in (("strengths", "Strengths"), ("development_areas", "Development areas")):
+        story.append(_p(title, h2))
+        for point in summary.get(section, []):
+            story.append(_p(f"{_competency_label(content, point['competency'])}: {point['summary']}", body))
+            story.extend(_quotes(point["comment_ids"], comments, small))
+    story.append(_p("Themes from comments", h2))
+    for theme in summary.get("themes", []):
+        story.append(KeepTogether([_p(f"{theme['title']}: {theme['summary']}", body),
+                                   *_quotes(theme["comment_ids"], comments, small)]))
+    story.append(_p("Narrative", h2))
+    story.append(_p(summary.get("narrative", ""), body))
+    story.append(Spacer(1, 8))
+    story.append(_p(f"Summary written by: {data.summariser_label}; model {data.model or '-'}; prompt "
+                    f"{data.prompt_version}; input SHA-256 {data.input_hash}.", small))
+    story.append(_p("Raters are anonymous: no individual response or rater identity is shown or stored with the "
+                    "answers. Quotes are edited to remove names and contact details.", small))
+    doc.build(story)
+    return buffer.getvalue()
+
+
+def _competency_label(content: dict, key: str) -> str:
+    return next((c["label"] for c in content["competencies"] if c["key"] == key), key)
+
+
+def _quotes(ids: list[str], comments: dict, style) -> list:
+    return [_p(f'"{comments[i]["text"]}" ({GROUP_LABELS.get(comments[i]["group"], "")})', style)
+            for i in ids[:3] if i in comments]
+
+
+def _table(rows, widths) -> Table:
+    table = Table(rows, colWidths=widths, repeatRows=1)
+    table.setStyle(TableStyle([
+        ("FONT", (0, 0), (-1, -1), "Helvetica", 8),
+        ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 8),
+        ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef2f6")),
+    ]))
+    return table

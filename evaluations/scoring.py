@@ -1,0 +1,234 @@
+"""Scores of a cycle: aggregation in the database, the anonymity rules, the readiness band.
+
+Aggregation
+    Two GROUP BY queries do all the arithmetic in the database (competency x group and item x group: count of
+    raters, mean, population standard deviation, min, max) and one counts responses per group. Python only
+    applies the rules below to those few rows, so a report of 60 raters x 40 items costs three small queries.
+
+Anonymity (applied before anything leaves this module)
+    * A group with fewer submitted responses than its minimum (self 1, supervisor 1, anonymous groups at least
+      EVALUATION_ANONYMOUS_GROUP_MINIMUM) is dropped whole: no scores, no comments, not even its response count
+      ("not shown" looks the same for 0 and for minimum - 1 responses).
+    * Within a shown group, a competency or item rated by fewer raters than the group's minimum (the others chose
+      "not observed") is suppressed too, or it would show one person's ratings.
+    * "Others" is pooled from the shown, non-self cells only, so no dropped group can be worked out by subtracting.
+
+Gaps
+    gap = self mean - others mean per competency. The scale spans 4 points (1-5); a gap of at least a third of it
+    (4/3) is a blind spot (self higher) or a hidden strength (others higher).
+
+Readiness band (computed here from the scores, never by the language model; a staff reviewer may override it with
+a written reason)
+    Let O_c be the others' mean of competency c, over the competencies that have one.
+    * No O_c at all, or fewer than half the instrument's competencies have one: development_needed (too little
+      evidence to recommend promotion).
+    * ready_now: mean of O_c >= 4.0, every O_c >= 3.5, and no blind spot.
+    * ready_1_2_years: mean of O_c >= 3.25 and every O_c >= 2.5.
+    * otherwise development_needed.
+    Eligibility gates (certification, findings, CE hours) are reported next to the band and do not change it.
+
+Development areas (the list coaching reads)
+    Competencies with O_c < 3.5 or a blind spot, lowest O_c first (ties: larger blind-spot gap first); when none
+    qualifies, the two lowest-rated competencies. Empty when there is no O_c.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Avg, Count, Max, Min, StdDev
+
+from .models import OTHER_GROUPS, Cycle, FeedbackResponse, ItemScore, OpenTextAnswer, ReadinessBand, Relationship
+
+SCALE_SPAN = 4  # 1..5
+GAP_THRESHOLD = SCALE_SPAN / 3
+TOP_ITEMS = 3
+
+
+@dataclass(frozen=True)
+class CellAggregate:
+    """One GROUP BY row: a competency (or item) rated by one relationship group."""
+
+    key: str  # competency key, or str(item id)
+    relationship: str
+    n: int  # raters who gave this cell at least one score
+    mean: float
+    sd: float
+    low: int
+    high: int
+    ratings: int = 0  # number of scores (sum over items) - used to pool means
+
+
+@dataclass(frozen=True)
+class CommentRow:
+    relationship: str
+    question_id: int
+    question: str
+    text: str
+
+
+@dataclass(frozen=True)
+class CycleAggregates:
+    competencies: list[tuple[str, str]]  # (key, label) in instrument order
+    items: list[tuple[int, str, str]]  # (id, text, competency key)
+    group_responses: dict[str, int]
+    competency_cells: list[CellAggregate]
+    item_cells: list[CellAggregate]
+    comments: list[CommentRow]
+    minimums: dict[str, int]
+
+
+def cycle_aggregates_fetch(*, cycle: Cycle) -> CycleAggregates:
+    """Read everything the report needs, aggregated by the database."""
+    competencies = list(cycle.instrument.competencies.order_by("position", "id").prefetch_related("items"))
+    scored = ItemScore.objects.filter(cycle=cycle, score__isnull=False)
+    competency_rows = (
+        scored.values("item__competency__key", "relationship")
+        .annotate(n=Count("response", distinct=True), ratings=Count("id"), mean=Avg("score"),
+                  sd=StdDev("score"), low=Min("score"), high=Max("score"))
+        .order_by()
+    )
+    item_rows = (
+        scored.values("item_id", "relationship")
+        .annotate(n=Count("response", distinct=True), ratings=Count("id"), mean=Avg("score"),
+                  sd=StdDev("score"), low=Min("score"), high=Max("score"))
+        .order_by()
+    )
+    counts = dict(
+        FeedbackResponse.objects.filter(cycle=cycle).values("relationship").annotate(c=Count("id"))
+        .values_list("relationship", "c").order_by()
+    )
+    comments = [
+        CommentRow(relationship=r, question_id=qid, question=q, text=t)
+        for r, qid, q, t in OpenTextAnswer.objects.filter(cycle=cycle)
+        .order_by("question__position", "question_id", "text")  # never by id or time: no submission order
+        .values_list("relationship", "question_id", "question__text", "text")
+    ]
+    return CycleAggregates(
+        competencies=[(c.key, c.label) for c in competencies],
+        items=[(i.pk, i.text, c.key) for c in competencies for i in c.items.all()],
+        group_responses={r: counts.get(r, 0) for r in Relationship.values},
+        competency_cells=[_cell(row, "item__competency__key") for row in competency_rows],
+        item_cells=[_cell(row, "item_id") for row in item_rows],
+        comments=comments,
+        minimums=cycle.group_minimums,
+    )
+
+
+def _cell(row: dict, key_field: str) -> CellAggregate:
+    return CellAggregate(key=str(row[key_field]), relationship=row["relationship"], n=row["n"],
+                         mean=float(row["mean"]), sd=float(row["sd"] or 0.0), low=row["low"], high=row["high"],
+                         ratings=row["ratings"])
+
+
+def _r(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
+def _pool(cells: list[CellAggregate]) -> tuple[float | None, int]:
+    ratings = sum(c.ratings for c in cells)
+    if not ratings:
+        return None, 0
+    return sum(c.mean * c.ratings for c in cells) / ratings, sum(c.n for c in cells)
+
+
+def report_content_build(aggregates: CycleAggregates) -> dict:
+    """Apply the anonymity rules and compute every figure the report shows. Pure: same input, same output."""
+    minimums = aggregates.minimums
+    shown_groups = [r for r in Relationship.values if aggregates.group_responses.get(r, 0) >= minimums[r]
+                    and aggregates.group_responses.get(r, 0) > 0]
+
+    def visible(cell: CellAggregate) -> bool:
+        return cell.relationship in shown_groups and cell.n >= minimums[cell.relationship]
+
+    comp_cells: dict[str, dict[str, CellAggregate]] = {}
+    for cell in aggregates.competency_cells:
+        if visible(cell):
+            comp_cells.setdefault(cell.key, {})[cell.relationship] = cell
+    item_cells: dict[str, dict[str, CellAggregate]] = {}
+    for cell in aggregates.item_cells:
+        if visible(cell):
+            item_cells.setdefault(cell.key, {})[cell.relationship] = cell
+
+    competencies = []
+    blind_spots, hidden_strengths = [], []
+    for key, label in aggregates.competencies:
+        cells = comp_cells.get(key, {})
+        self_cell = cells.get(Relationship.SELF)
+        others_mean, others_n = _pool([cells[g] for g in OTHER_GROUPS if g in cells])
+        gap = None if self_cell is None or others_mean is None else self_cell.mean - others_mean
+        flag = None
+        if gap is not None and gap >= GAP_THRESHOLD - 1e-9:
+            flag = "blind_spot"
+            blind_spots.append(key)
+        elif gap is not None and -gap >= GAP_THRESHOLD - 1e-9:
+            flag = "hidden_strength"
+            hidden_strengths.append(key)
+        competencies.append({
+            "key": key,
+            "label": label,
+            "by_group": {
+                g: {"mean": _r(c.mean), "n": c.n, "sd": _r(c.sd), "min": c.low, "max": c.high}
+                for g, c in cells.items()
+            },
+            "self": _r(self_cell.mean) if self_cell else None,
+            "others": None if others_mean is None else {"mean": _r(others_mean), "n": others_n},
+            "gap": _r(gap),
+            "flag": flag,
+        })
+
+    ranked_items = []
+    for item_id, text, competency_key in aggregates.items:
+        cells = item_cells.get(str(item_id), {})
+        mean, n = _pool([cells[g] for g in OTHER_GROUPS if g in cells])
+        if mean is not None:
+            ranked_items.append({"item_id": item_id, "text": text, "competency": competency_key,
+                                 "others_mean": _r(mean), "n": n})
+    ranked_items.sort(key=lambda i: (-i["others_mean"], i["item_id"]))
+    highest = ranked_items[:TOP_ITEMS]
+    lowest = sorted(ranked_items, key=lambda i: (i["others_mean"], i["item_id"]))[:TOP_ITEMS]
+
+    comments = []
+    for row in aggregates.comments:
+        if row.relationship in shown_groups:
+            comments.append({"id": f"c{len(comments) + 1}", "group": row.relationship, "question": row.question,
+                             "text": row.text})
+
+    others_means = [c["others"]["mean"] for c in competencies if c["others"]]
+    return {
+        "groups": [
+            {"relationship": r, "label": Relationship(r).label, "shown": r in shown_groups,
+             "responses": aggregates.group_responses[r] if r in shown_groups else None,
+             "minimum": minimums[r]}
+            for r in Relationship.values
+        ],
+        "competencies": competencies,
+        "overall_others_mean": _r(sum(others_means) / len(others_means)) if others_means else None,
+        "blind_spots": blind_spots,
+        "hidden_strengths": hidden_strengths,
+        "highest_items": highest,
+        "lowest_items": lowest,
+        "comments": comments,
+    }
+
+
+def readiness_band_compute(content: dict) -> str:
+    """The documented rule (module docstring). Reads only scores."""
+    others = [c["others"]["mean"] for c in content["competencies"] if c["others"]]
+    total = len(content["competencies"])
+    if not others or len(others) * 2 < total:
+        return ReadinessBand.DEVELOPMENT_NEEDED
+    overall = sum(others) / len(others)
+    if overall >= 4.0 and min(others) >= 3.5 and not content["blind_spots"]:
+        return ReadinessBand.READY_NOW
+    if overall >= 3.25 and min(others) >= 2.5:
+        return ReadinessBand.READY_1_2_YEARS
+    return ReadinessBand.DEVELOPMENT_NEEDED
+
+
+def development_areas_compute(content: dict) -> list[str]:
+    """Competency keys, most needed first (rule in the module docstring)."""
+    rated = [c for c in content["competencies"] if c["others"]]
+    order = sorted(rated, key=lambda c: (c["others"]["mean"], -(c["gap"] or 0.0), c["key"]))
+    areas = [c["key"] for c in order if c["others"]["mean"] < 3.5 or c["flag"] == "blind_spot"]
+    return areas or [c["key"] for c in order[:2]]

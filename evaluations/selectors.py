@@ -1,0 +1,77 @@
+"""Reads with access rules.
+
+Staff see every cycle; an agency administrator sees the cycles their agency sponsors; nobody else sees any. The
+report is visible to staff once the pipeline produced it, and to the sponsoring agency only after release: before
+that it is the same 404 as a missing one. No selector returns anything that joins a rater to their answers.
+"""
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from .models import Competency, Cycle, CycleStatus, Instrument, Invitation, Item, PipelineStep, Report
+
+
+def instrument_visible_to(user) -> QuerySet[Instrument]:
+    qs = Instrument.objects.all()
+    if not user.is_authenticated or not (user.is_certification_staff or user.is_agency_admin):
+        return qs.none()
+    items = Item.objects.order_by("position", "id")
+    return qs.prefetch_related(
+        Prefetch("competencies", queryset=Competency.objects.order_by("position", "id").prefetch_related(
+            Prefetch("items", queryset=items))),
+        "questions",
+    ).order_by("key", "-version")
+
+
+def instrument_get_for_user(*, user, instrument_id: int) -> Instrument:
+    return get_object_or_404(instrument_visible_to(user), pk=instrument_id)
+
+
+def cycle_visible_to(user) -> QuerySet[Cycle]:
+    qs = Cycle.objects.select_related("subject", "agency", "instrument").annotate(
+        invitations_total=Count("invitations", distinct=True),
+        invitations_submitted=Count("invitations", filter=Q(invitations__submitted_at__isnull=False), distinct=True),
+    ).order_by("-created_at", "-id")  # explicit: Meta.ordering does not apply to aggregated querysets
+    if not user.is_authenticated:
+        return qs.none()
+    if user.is_certification_staff:
+        return qs
+    if user.is_agency_admin:
+        return qs.filter(agency_id=user.agency_id)
+    return qs.none()
+
+
+def cycle_get_for_user(*, user, cycle_id: int) -> Cycle:
+    qs = cycle_visible_to(user).prefetch_related(
+        Prefetch("pipeline_steps", queryset=PipelineStep.objects.order_by("position")))
+    return get_object_or_404(qs, pk=cycle_id)
+
+
+def cycle_invitations(*, cycle: Cycle) -> QuerySet[Invitation]:
+    return cycle.invitations.order_by("relationship", "id")
+
+
+def invitation_get_for_user(*, user, cycle_id: int, invitation_id: int) -> Invitation:
+    cycle = cycle_get_for_user(user=user, cycle_id=cycle_id)
+    return get_object_or_404(Invitation.objects.select_related("cycle"), cycle=cycle, pk=invitation_id)
+
+
+def report_get_for_user(*, user, cycle_id: int) -> Report:
+    cycle = cycle_get_for_user(user=user, cycle_id=cycle_id)
+    visible = {CycleStatus.REPORT_READY, CycleStatus.RELEASED} if user.is_certification_staff \
+        else {CycleStatus.RELEASED}
+    qs = Report.objects.select_related("cycle__subject", "cycle__agency", "released_by").filter(
+        cycle=cycle, cycle__status__in=visible)
+    return get_object_or_404(qs)
+
+
+def officer_released_development_areas(*, officer_id: int) -> list[str] | None:
+    """Competency keys of the development areas in the officer's most recent released report, most needed first;
+    None when the officer has no released report. (For coaching's needs assessment; no access rule: the caller
+    applies its own.)"""
+    report = (Report.objects.filter(cycle__subject_id=officer_id, cycle__status=CycleStatus.RELEASED,
+                                    released_at__isnull=False)
+              .order_by("-released_at", "-id").values_list("development_areas", flat=True).first())
+    if report is None:
+        return None
+    return list(report)

@@ -1,0 +1,495 @@
+"""Services: instruments, the cycle lifecycle, invitations and reminders, feedback, the report pipeline, release."""
+
+import re
+import sys
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from types import SimpleNamespace
+
+import pytest
+from django.core import mail
+from django.test.utils import override_settings
+from django.utils import timezone
+
+from core.exceptions import ApplicationError
+from core.models import AuditEvent
+from evaluations import services
+from evaluations.eligibility import officer_eligibility_gates
+from evaluations.models import (
+    Cycle,
+    FeedbackResponse,
+    Instrument,
+    Invitation,
+    InvitationReminder,
+    ItemScore,
+    PipelineStep,
+    Report,
+)
+from evaluations.selectors import officer_released_development_areas
+
+from .factories import answers_all, cycle_make, invite, respond, token_set
+
+pytestmark = pytest.mark.django_db
+
+
+# --- instruments ---------------------------------------------------------------------------------------------
+
+def test_default_instrument_is_seeded_with_the_programme_competencies():
+    instrument = Instrument.objects.get(key=services.DEFAULT_INSTRUMENT_KEY, version=1)
+    assert [c.key for c in instrument.competencies.order_by("position")] == [
+        "community_engagement", "de_escalation", "cultural_competency", "procedural_justice",
+        "integrity_accountability", "communication", "decision_making", "leadership", "developing_others"]
+    assert all(c.items.count() == 3 for c in instrument.competencies.all())
+    assert services.instrument_default_ensure() == (instrument, False)
+
+
+def _content():
+    return {"competencies": [{"key": "leadership", "items": ["Leads well"]}],
+            "questions": [{"text": "Anything else?", "required": True}]}
+
+
+def test_unused_instrument_is_edited_in_place(staff_user):
+    instrument = services.instrument_create(actor=staff_user, key="mini", title="Mini", **_content())
+    edited, created = services.instrument_update(
+        instrument=instrument, actor=staff_user, title="Mini 2",
+        competencies=[{"key": "communication", "items": ["Talks", "Listens"]}], questions=[])
+    assert (edited.pk, created, edited.version) == (instrument.pk, False, 1)
+    assert [c.key for c in edited.competencies.all()] == ["communication"]
+    assert AuditEvent.objects.filter(action="evaluation_instrument.updated", target_id=str(instrument.pk)).exists()
+
+
+def test_editing_a_used_instrument_makes_a_new_version_and_keeps_the_old(staff_user, subject_a):
+    instrument = services.instrument_create(actor=staff_user, key="mini", title="Mini", **_content())
+    cycle = cycle_make(subject=subject_a, instrument=instrument)
+    instrument.refresh_from_db()
+    assert instrument.frozen_at is not None
+    new, created = services.instrument_update(
+        instrument=instrument, actor=staff_user, title="Mini",
+        competencies=[{"key": "leadership", "items": ["Leads well", "Sets direction"]}], questions=[])
+    assert created and new.version == 2 and new.pk != instrument.pk
+    assert instrument.competencies.get().items.count() == 1  # the used version is untouched
+    assert cycle.instrument_id == instrument.pk
+    assert AuditEvent.objects.filter(action="evaluation_instrument.versioned", target_id=str(new.pk)).exists()
+
+
+def test_instrument_competencies_come_from_the_vocabulary(staff_user):
+    with pytest.raises(ApplicationError) as exc:
+        services.instrument_create(actor=staff_user, key="odd", title="Odd",
+                                   competencies=[{"key": "marksmanship", "items": ["x"]}], questions=[])
+    assert "competencies.0.key" in exc.value.fields
+    assert not Instrument.objects.filter(key="odd").exists()
+
+
+# --- cycles --------------------------------------------------------------------------------------------------
+
+def test_cycle_create_uses_the_default_instrument_and_settings_minimums(subject_a, admin_a):
+    cycle = cycle_make(subject=subject_a, actor=admin_a)
+    assert cycle.instrument.key == services.DEFAULT_INSTRUMENT_KEY
+    assert cycle.group_minimums == {"self": 1, "supervisor": 1, "peer": 3, "direct_report": 3, "community": 3}
+    event = AuditEvent.objects.get(action="evaluation_cycle.created", target_id=str(cycle.pk))
+    assert event.actor_label == admin_a.username
+
+
+@override_settings(EVALUATION_ANONYMOUS_GROUP_MINIMUM=4)
+def test_anonymous_group_minimum_cannot_go_below_the_setting(subject_a):
+    with pytest.raises(ApplicationError) as exc:
+        cycle_make(subject=subject_a, minimums={"peer": 3})
+    assert "minimums.peer" in exc.value.fields
+    assert cycle_make(subject=subject_a, minimums={"peer": 5, "supervisor": 2}).group_minimums["peer"] == 5
+
+
+def test_cycle_must_close_after_it_opens_and_in_the_future(subject_a):
+    now = timezone.now()
+    with pytest.raises(ApplicationError):
+        cycle_make(subject=subject_a, opens_at=now, closes_at=now - timedelta(hours=1))
+    with pytest.raises(ApplicationError):
+        cycle_make(subject=subject_a, opens_at=now - timedelta(days=3), closes_at=now - timedelta(days=1))
+    assert not Cycle.objects.exists()
+
+
+def test_open_needs_invitations(draft_cycle):
+    with pytest.raises(ApplicationError) as exc:
+        services.cycle_open(cycle=draft_cycle, actor="test")
+    assert exc.value.code == "no_invitations"
+
+
+def test_open_emails_each_rater_a_link_and_stores_only_its_hash(draft_cycle, django_capture_on_commit_callbacks):
+    invitations = invite(draft_cycle, "peer", 3)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cycle_open(cycle=draft_cycle, actor="test")
+    assert len(mail.outbox) == 3
+    for invitation in invitations:
+        invitation.refresh_from_db()
+        message = next(m for m in mail.outbox if m.to == [invitation.rater_email])
+        token = re.search(r"http://127\.0\.0\.1:8000/feedback/([\w-]+)/", message.body).group(1)
+        assert len(token) >= 43  # 32 random bytes
+        assert invitation.token_hash == services.token_hash(token) and token not in str(invitation.__dict__)
+        assert services.feedback_invitation_resolve(token=token, address="1.2.3.4").pk == invitation.pk
+    assert AuditEvent.objects.filter(action="evaluation_cycle.opened").count() == 1
+
+
+def test_invitation_added_to_an_open_cycle_is_sent_at_once(open_cycle_a, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        invitation = invite(open_cycle_a, "peer")[0]
+    assert invitation.sent_at is not None and len(mail.outbox) == 1
+
+
+def test_same_person_cannot_be_invited_twice(draft_cycle):
+    invite(draft_cycle, "peer")
+    with pytest.raises(ApplicationError) as exc:
+        services.invitation_create(cycle=draft_cycle, actor="test", rater_name="X",
+                                   rater_email=f"RATER0.{draft_cycle.pk}@example.org", relationship="supervisor")
+    assert exc.value.code == "already_invited"
+
+
+@pytest.mark.parametrize(("start", "to"), [("draft", "closed"), ("draft", "released"), ("open", "report_ready"),
+                                           ("closed", "open"), ("released", "open")])
+def test_transitions_outside_the_allowed_map_are_refused(draft_cycle, start, to):
+    Cycle.objects.filter(pk=draft_cycle.pk).update(status=start)
+    draft_cycle.refresh_from_db()
+    with pytest.raises(ApplicationError) as exc:
+        services._transition(cycle=draft_cycle, to=to, actor="test")
+    assert exc.value.code == "invalid_transition"
+
+
+def test_transition_is_compare_and_swap(open_cycle_a):
+    stale = Cycle.objects.get(pk=open_cycle_a.pk)
+    services.cycle_close(cycle=open_cycle_a, actor="test")
+    with pytest.raises(ApplicationError) as exc:
+        services._transition(cycle=stale, to="closed", actor="test")
+    assert exc.value.code == "concurrent_change"
+    assert AuditEvent.objects.filter(action="evaluation_cycle.closed").count() == 1
+
+
+def test_beat_opens_due_drafts_and_closes_cycles_past_their_deadline(subject_a):
+    now = timezone.now()
+    due_draft = cycle_make(subject=subject_a, opens_at=now - timedelta(minutes=5))
+    invite(due_draft, "self")
+    later = cycle_make(subject=subject_a, opens_at=now + timedelta(days=1), closes_at=now + timedelta(days=5))
+    invite(later, "self")
+    assert services.cycles_open_due() == 1
+    due_draft.refresh_from_db()
+    assert due_draft.status == "open"
+    assert services.cycles_close_due(now=now + timedelta(days=8)) == 1
+    due_draft.refresh_from_db()
+    assert due_draft.status == "closed" and PipelineStep.objects.filter(cycle=due_draft).count() == 4
+    assert Cycle.objects.get(pk=later.pk).status == "draft"
+    assert services.cycles_close_due(now=now + timedelta(days=8)) == 0  # idempotent
+
+
+# --- reminders -----------------------------------------------------------------------------------------------
+
+@override_settings(EVALUATION_REMINDER_HOURS_BEFORE_CLOSE=[72, 24])
+def test_each_reminder_is_sent_once_and_only_to_raters_who_have_not_submitted(
+        subject_a, django_capture_on_commit_callbacks):
+    now = timezone.now()
+    cycle = cycle_make(subject=subject_a, opens_at=now - timedelta(days=5), closes_at=now + timedelta(hours=60))
+    pending, done = invite(cycle, "peer", 2)
+    Invitation.objects.filter(cycle=cycle).update(sent_at=now - timedelta(days=4))
+    Cycle.objects.filter(pk=cycle.pk).update(status="open")
+    Invitation.objects.filter(pk=done.pk).update(submitted_at=now)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.invitation_reminders_send(now=now) == 1  # the 72-hour one
+        assert services.invitation_reminders_send(now=now) == 0
+    assert [m.to for m in mail.outbox] == [[pending.rater_email]]
+    token = re.search(r"/feedback/([\w-]+)/", mail.outbox[0].body).group(1)
+    assert services.feedback_invitation_resolve(token=token, address="a").pk == pending.pk
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.invitation_reminders_send(now=now + timedelta(hours=40)) == 1  # the 24-hour one
+        assert services.invitation_reminders_send(now=now + timedelta(hours=41)) == 0
+    assert sorted(InvitationReminder.objects.values_list("hours_before", flat=True)) == [24, 72]
+
+
+# --- feedback ------------------------------------------------------------------------------------------------
+
+def test_draft_then_submit_writes_anonymous_rows_and_erases_the_draft(open_cycle_a):
+    invitation = invite(open_cycle_a, "peer")[0]
+    answers = answers_all(open_cycle_a, score=3, comment="Listens well")
+    first_item = next(iter(answers["scores"]))
+    services.feedback_draft_save(invitation=invitation, scores={first_item: "not_observed"})
+    invitation.refresh_from_db()
+    assert invitation.draft == {"scores": {first_item: "not_observed"}, "comments": {}}
+    services.feedback_submit(invitation=invitation, **answers)
+    invitation.refresh_from_db()
+    assert invitation.submitted_at is not None and invitation.draft is None
+    response = FeedbackResponse.objects.get(cycle=open_cycle_a)
+    assert response.relationship == "peer"
+    assert ItemScore.objects.filter(response=response).count() == 27
+    # Nothing on the response side points back to the invitation or the rater.
+    for model in (FeedbackResponse, ItemScore):
+        names = {f.name for f in model._meta.get_fields()}
+        assert not names & {"invitation", "rater_name", "rater_email", "created_at", "submitted_at"}
+    audit = AuditEvent.objects.get(action="evaluation_invitation.submitted")
+    assert str(response.pk) not in str(audit.data)
+
+
+def test_submit_needs_every_item_and_reports_each_missing_one(open_cycle_a):
+    invitation = invite(open_cycle_a, "peer")[0]
+    answers = answers_all(open_cycle_a)
+    missing = list(answers["scores"])[:2]
+    for key in missing:
+        del answers["scores"][key]
+    with pytest.raises(ApplicationError) as exc:
+        services.feedback_submit(invitation=invitation, **answers)
+    assert set(exc.value.fields) == {f"scores.{k}" for k in missing}
+    assert not FeedbackResponse.objects.exists()
+
+
+@pytest.mark.parametrize("bad", [0, 6, "5.5", "maybe", True, [3]])
+def test_scores_outside_the_scale_are_refused(open_cycle_a, bad):
+    invitation = invite(open_cycle_a, "peer")[0]
+    answers = answers_all(open_cycle_a)
+    key = next(iter(answers["scores"]))
+    answers["scores"][key] = bad
+    with pytest.raises(ApplicationError) as exc:
+        services.feedback_draft_save(invitation=invitation, scores=answers["scores"])
+    assert f"scores.{key}" in exc.value.fields
+
+
+def test_second_submission_is_a_conflict(open_cycle_a):
+    invitation = invite(open_cycle_a, "peer")[0]
+    services.feedback_submit(invitation=invitation, **answers_all(open_cycle_a))
+    with pytest.raises(ApplicationError) as exc:
+        services.feedback_submit(invitation=invitation, **answers_all(open_cycle_a))
+    assert exc.value.status_code == 409
+    assert FeedbackResponse.objects.count() == 1
+
+
+def test_used_expired_and_unknown_links_give_distinct_errors(open_cycle_a):
+    used, later = invite(open_cycle_a, "peer", 2)
+    used_token, later_token = token_set(used), token_set(later)
+    services.feedback_submit(invitation=used, **answers_all(open_cycle_a))
+    codes = {}
+    for name, token in (("used", used_token), ("unknown", "nope" * 11)):
+        with pytest.raises(ApplicationError) as exc:
+            services.feedback_invitation_resolve(token=token, address="9.9.9.9")
+        codes[name] = (exc.value.code, exc.value.status_code)
+    services.cycle_close(cycle=open_cycle_a, actor="test")
+    with pytest.raises(ApplicationError) as exc:
+        services.feedback_invitation_resolve(token=later_token, address="9.9.9.9")
+    codes["expired"] = (exc.value.code, exc.value.status_code)
+    assert codes == {"used": ("feedback_already_submitted", 409), "unknown": ("feedback_link_unknown", 404),
+                     "expired": ("feedback_link_expired", 410)}
+
+
+def test_link_expires_at_the_closing_time_even_before_the_sweep(open_cycle_a):
+    invitation = invite(open_cycle_a, "peer")[0]
+    token = token_set(invitation)
+    Cycle.objects.filter(pk=open_cycle_a.pk).update(closes_at=timezone.now() - timedelta(seconds=1),
+                                                     opens_at=timezone.now() - timedelta(days=1))
+    with pytest.raises(ApplicationError) as exc:
+        services.feedback_invitation_resolve(token=token, address="a")
+    assert exc.value.code == "feedback_link_expired"
+
+
+@override_settings(EVALUATION_TOKEN_GUESSES_PER_ADDRESS=5)
+def test_token_guessing_is_limited_per_address_counting_only_failed_lookups(open_cycle_a):
+    token = token_set(invite(open_cycle_a, "peer")[0])
+    results = []
+    for i in range(8):
+        if i < 5:  # valid lookups in between do not use up the budget
+            services.feedback_invitation_resolve(token=token, address="6.6.6.6")
+        try:
+            services.feedback_invitation_resolve(token=f"guess-{i}", address="6.6.6.6")
+        except ApplicationError as exc:
+            results.append(exc.status_code)
+    assert results == [404] * 5 + [429] * 3
+    with pytest.raises(ApplicationError) as exc:  # now even a valid link waits from this address
+        services.feedback_invitation_resolve(token=token, address="6.6.6.6")
+    assert exc.value.status_code == 429
+    assert services.feedback_invitation_resolve(token=token, address="7.7.7.7")  # other addresses unaffected
+
+
+# --- pipeline ------------------------------------------------------------------------------------------------
+
+def _full_cycle(cycle):
+    self_invitation = cycle.invitations.get(relationship="self")
+    services.feedback_submit(invitation=self_invitation, **answers_all(cycle, score=5, comment="I lead well"))
+    respond(cycle, "supervisor", score=4, comment="Reliable and honest")
+    respond(cycle, "peer", 3, score=4, comment="Calm under pressure")
+    respond(cycle, "community", 2, score=1, comment="Dropped group remark")
+    return cycle
+
+
+def test_close_runs_the_pipeline_and_records_each_step(open_cycle_a, run_pipeline, staff_user):
+    cycle = run_pipeline(_full_cycle(open_cycle_a))
+    assert cycle.status == "report_ready" and cycle.report_ready_at is not None
+    steps = list(PipelineStep.objects.filter(cycle=cycle).order_by("position"))
+    assert [s.name for s in steps] == ["aggregate", "summarise", "render", "notify"]
+    assert all(s.started_at and s.finished_at and s.attempts == 1 for s in steps)
+    assert all(a.finished_at <= b.started_at for a, b in zip(steps, steps[1:], strict=False))
+    report = Report.objects.get(cycle=cycle)
+    assert report.summariser == "builtin" and report.llm_model == "builtin-deterministic"
+    assert len(report.input_hash) == 64 and report.latency_ms is not None
+    assert bytes(report.pdf).startswith(b"%PDF")
+    assert "Dropped group remark" not in str(report.content) + str(report.summary)
+    assert [m.to for m in mail.outbox] == [[staff_user.email]]
+    for action in ("evaluation_report.aggregated", "evaluation_report.summarised", "evaluation_report.rendered",
+                   "evaluation_cycle.report_ready"):
+        assert AuditEvent.objects.filter(action=action).count() == 1
+
+
+def test_pipeline_steps_are_idempotent_and_keep_their_order(open_cycle_a):
+    cycle = _full_cycle(open_cycle_a)
+    services.cycle_close(cycle=cycle, actor="test")  # callbacks not run: nothing claimed yet
+    assert services.report_summarise(cycle_id=cycle.pk) is False  # aggregate has not finished
+    assert services.report_aggregate(cycle_id=cycle.pk) is True
+    assert services.report_aggregate(cycle_id=cycle.pk) is False  # delivered twice: done once
+    assert AuditEvent.objects.filter(action="evaluation_report.aggregated").count() == 1
+    assert services.report_summarise(cycle_id=cycle.pk) is True
+    assert services.report_render(cycle_id=cycle.pk) is True
+    assert services.report_notify(cycle_id=cycle.pk) is True
+    assert services.report_notify(cycle_id=cycle.pk) is False
+    assert Cycle.objects.get(pk=cycle.pk).status == "report_ready"
+
+
+def test_beat_resumes_a_step_whose_worker_died(open_cycle_a):
+    cycle = _full_cycle(open_cycle_a)
+    services.cycle_close(cycle=cycle, actor="test")
+    long_ago = timezone.now() - timedelta(hours=1)
+    PipelineStep.objects.filter(cycle=cycle, name="aggregate").update(started_at=long_ago, attempts=1)
+    assert services.report_pipelines_resume() == 1
+    step = PipelineStep.objects.get(cycle=cycle, name="aggregate")
+    assert step.finished_at is not None and step.attempts == 2
+
+
+def test_unsubmitted_drafts_are_discarded_at_close(open_cycle_a):
+    invitation = invite(open_cycle_a, "peer")[0]
+    services.feedback_draft_save(invitation=invitation, comments={})
+    services.feedback_draft_save(invitation=invitation, scores=dict(list(answers_all(open_cycle_a)["scores"]
+                                                                          .items())[:2]))
+    services.cycle_close(cycle=open_cycle_a, actor="test")
+    invitation.refresh_from_db()
+    assert invitation.draft is None
+
+
+def test_report_comments_are_redacted(open_cycle_a, run_pipeline):
+    invitations = respond(open_cycle_a, "peer", 3, score=4,
+                          comment="Sgt Maria Alvarez (badge #4411, 555-201-7788, maria@pd.example) helped")
+    respond(open_cycle_a, "direct_report", 3, score=4, comment=f"{invitations[0].rater_name} told me so")
+    cycle = run_pipeline(open_cycle_a)
+    text = str(cycle.report.content)
+    for secret in ("Maria", "Alvarez", "4411", "555-201-7788", "maria@pd.example", invitations[0].rater_name,
+                   "Rater0"):
+        assert secret not in text
+    assert "[name]" in text and "[badge]" in text and "[phone]" in text and "[email]" in text
+
+
+# --- release ---------------------------------------------------------------------------------------------------
+
+def test_release_keeps_the_computed_band_and_names_the_reviewer(open_cycle_a, run_pipeline, staff_user,
+                                                                admin_a, django_capture_on_commit_callbacks):
+    cycle = run_pipeline(_full_cycle(open_cycle_a))
+    with django_capture_on_commit_callbacks(execute=True):
+        report = services.report_release(cycle=cycle, actor=staff_user)
+    assert report.band_final == report.band_computed and report.released_by == staff_user
+    assert Cycle.objects.get(pk=cycle.pk).status == "released"
+    assert mail.outbox[-1].to == [admin_a.email]
+    event = AuditEvent.objects.get(action="evaluation_report.released")
+    assert event.actor_label == staff_user.username
+    assert not AuditEvent.objects.filter(action="evaluation_report.band_overridden").exists()
+
+
+def test_band_override_needs_a_written_reason_and_is_audited(open_cycle_a, run_pipeline, staff_user):
+    cycle = run_pipeline(_full_cycle(open_cycle_a))
+    other = "development_needed" if cycle.report.band_computed != "development_needed" else "ready_now"
+    with pytest.raises(ApplicationError) as exc:
+        services.report_release(cycle=cycle, actor=staff_user, band=other, reason="")
+    assert exc.value.code == "override_reason_required"
+    assert Cycle.objects.get(pk=cycle.pk).status == "report_ready"
+    report = services.report_release(cycle=cycle, actor=staff_user, band=other,
+                                     reason="Recent commendation not reflected in the ratings.")
+    assert report.band_final == other
+    event = AuditEvent.objects.get(action="evaluation_report.band_overridden")
+    assert event.data["reason"].startswith("Recent commendation") and event.data["to"] == other
+
+
+def test_only_staff_release(open_cycle_a, run_pipeline, admin_a):
+    cycle = run_pipeline(_full_cycle(open_cycle_a))
+    with pytest.raises(ApplicationError) as exc:
+        services.report_release(cycle=cycle, actor=admin_a)
+    assert exc.value.status_code == 403
+
+
+# --- contracts other apps depend on ---------------------------------------------------------------------------
+
+def test_released_development_areas_for_coaching(subject_a, open_cycle_a, run_pipeline, staff_user):
+    assert officer_released_development_areas(officer_id=subject_a.pk) is None
+    respond(open_cycle_a, "peer", 3, score=lambda i: 2 if i.competency.key == "leadership" else
+            3 if i.competency.key == "communication" else 5)
+    cycle = run_pipeline(open_cycle_a)
+    assert officer_released_development_areas(officer_id=subject_a.pk) is None  # not released yet
+    services.report_release(cycle=cycle, actor=staff_user)
+    assert officer_released_development_areas(officer_id=subject_a.pk) == ["leadership", "communication"]
+
+
+def test_follow_up_cycle_reinvites_the_same_raters_with_new_links(open_cycle_a, staff_user,
+                                                                  django_capture_on_commit_callbacks):
+    invite(open_cycle_a, "peer", 3)
+    now = timezone.now()
+    follow = services.cycle_create_follow_up(source_cycle_id=open_cycle_a.pk, actor=staff_user,
+                                             opens_at=now + timedelta(days=90), closes_at=now + timedelta(days=104))
+    assert follow.status == "draft" and follow.follow_up_of_id == open_cycle_a.pk
+    assert (follow.subject_id, follow.agency_id, follow.target_position, follow.instrument_id) == (
+        open_cycle_a.subject_id, open_cycle_a.agency_id, open_cycle_a.target_position, open_cycle_a.instrument_id)
+    assert sorted(follow.invitations.values_list("rater_email", "relationship")) == sorted(
+        open_cycle_a.invitations.values_list("rater_email", "relationship"))
+    assert not follow.invitations.filter(token_hash__isnull=False).exists()
+    Cycle.objects.filter(pk=follow.pk).update(opens_at=now - timedelta(minutes=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.cycles_open_due() == 1
+    assert len(mail.outbox) == 4 and not follow.invitations.filter(token_hash__isnull=True).exists()
+    assert AuditEvent.objects.filter(action="evaluation_cycle.follow_up_created").exists()
+
+
+# --- eligibility gates ------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FakeEligibility:
+    certification_status: str | None
+    certification_valid_until: date | None
+    permanently_ineligible: bool
+    open_findings: int
+    sustained_findings: int
+
+
+def test_gates_say_unknown_when_the_other_apps_cannot_be_read(subject_a, monkeypatch):
+    monkeypatch.setitem(sys.modules, "certification.selectors", None)  # import fails
+    monkeypatch.setitem(sys.modules, "training.selectors", SimpleNamespace())  # function missing
+    gates = officer_eligibility_gates(officer=subject_a)
+    assert {k: v["answer"] for k, v in gates.items()} == {"certification": "unknown", "findings": "unknown",
+                                                          "ce_hours": "unknown"}
+
+
+def test_gates_read_the_selectors(subject_a, monkeypatch):
+    calls = {}
+
+    def summary(*, officer_id):
+        return FakeEligibility("active", date.today() + timedelta(days=30), False, 0, 0)
+
+    def hours(*, officer_id, start, end, state=None):
+        calls["args"] = (officer_id, end - start, state)
+        return Decimal("8.5")
+
+    monkeypatch.setitem(sys.modules, "certification.selectors", SimpleNamespace(officer_eligibility_summary=summary))
+    monkeypatch.setitem(sys.modules, "training.selectors", SimpleNamespace(officer_ce_hours=hours))
+    gates = officer_eligibility_gates(officer=subject_a)
+    assert {k: v["answer"] for k, v in gates.items()} == {"certification": "yes", "findings": "yes",
+                                                          "ce_hours": "yes"}
+    assert calls["args"] == (subject_a.pk, timedelta(days=365), "CA")
+
+
+def test_gates_say_no_for_findings_lapsed_certification_and_missing_hours(subject_a, monkeypatch):
+    monkeypatch.setitem(sys.modules, "certification.selectors", SimpleNamespace(
+        officer_eligibility_summary=lambda officer_id: FakeEligibility("lapsed", None, False, 1, 0)))
+    monkeypatch.setitem(sys.modules, "training.selectors", SimpleNamespace(
+        officer_ce_hours=lambda officer_id, start, end, state=None: Decimal("7.99")))
+    gates = officer_eligibility_gates(officer=subject_a)
+    assert {k: v["answer"] for k, v in gates.items()} == {"certification": "no", "findings": "no", "ce_hours": "no"}
+
+
+def test_permanent_ineligibility_answers_no_even_without_certification_records(subject_a, monkeypatch):
+    monkeypatch.setitem(sys.modules, "certification.selectors", None)
+    subject_a.permanently_ineligible_at = timezone.now()
+    assert officer_eligibility_gates(officer=subject_a)["certification"]["answer"] == "no"
