@@ -38,10 +38,13 @@ def pytest_runtest_teardown(item, nextitem):
     marker = item.get_closest_marker("django_db")
     if not (marker and marker.kwargs.get("transaction")) or connection.vendor != "postgresql":
         return
-    with connection.cursor() as cursor:
-        cursor.execute("ALTER TABLE core_auditevent DISABLE TRIGGER USER")
-        cursor.execute("DELETE FROM core_auditevent")
-        cursor.execute("ALTER TABLE core_auditevent ENABLE TRIGGER USER")
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE core_auditevent DISABLE TRIGGER USER")
+            cursor.execute("DELETE FROM core_auditevent")
+            cursor.execute("ALTER TABLE core_auditevent ENABLE TRIGGER USER")
+    except RuntimeError:
+        return  # skipped before its database was set up: pytest-django blocks access, and there is nothing to empty
 
 
 @pytest.fixture(autouse=True)
