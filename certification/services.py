@@ -108,25 +108,44 @@ def _cas_transition(*, model, allowed: dict, verbs: dict, noun: str, obj, to: st
 
 def _bulk_transition(*, model, allowed: dict, verbs: dict, noun: str, queryset, from_status: str, to: str, actor,
                      fields: dict, reason: str = "") -> list[int]:
-    """The set-based form of a transition for the sweeps: one UPDATE moves every due row, then one ledger entry per
-    row. The due rows are locked first (skipping rows another sweep holds), so the ids we log are exactly the rows
-    the UPDATE moved."""
+    """The set-based form of a transition for the sweeps: ONE statement moves every due row, and ONE ledger entry
+    lists every id it moved (so a sweep of a million certifications is one UPDATE and one append, not a million).
+
+    On PostgreSQL the UPDATE locks the due rows itself (`FOR UPDATE SKIP LOCKED` in its subquery, so a concurrent
+    sweep skips them) and RETURNING gives exactly the ids it moved. SQLite has a single writer: the ids are read,
+    then moved, inside the same transaction."""
     if to not in allowed.get(from_status, ()):
         raise ApplicationError("invalid_transition", f"{from_status} -> {to} is not allowed.", status_code=409)
     due = queryset.filter(status=from_status)
-    if connection.features.has_select_for_update_skip_locked:
-        due = due.select_for_update(skip_locked=True)
-    ids = list(due.order_by("pk").values_list("pk", flat=True))
+    if connection.vendor == "postgresql":
+        ids = _update_returning_ids(model=model, due=due, values={"status": to, **fields})
+    else:
+        ids = list(due.order_by("pk").values_list("pk", flat=True))
+        if ids:
+            model.objects.filter(pk__in=due.values("pk")).update(status=to, **fields)
     if not ids:
         return []
-    moved = model.objects.filter(pk__in=ids, status=from_status).update(status=to, **fields)
-    if moved != len(ids):  # cannot happen while the rows are locked; on SQLite the write lock serialises sweeps
-        raise ApplicationError("concurrent_change", f"{noun} sweep raced another writer; it will run again.",
-                               status_code=409)
-    payload = {"from": from_status, "to": to, **({"reason": reason} if reason else {})}
-    for pk in ids:
-        audit_record(actor=actor, action=f"{noun}.{verbs[to]}", target=model(pk=pk), data=payload)
+    ids.sort()
+    audit_record(actor=actor, action=f"{noun}.{verbs[to]}", data={
+        "from": from_status, "to": to, **({"reason": reason} if reason else {}), "count": len(ids), "ids": ids,
+    })
     return ids
+
+
+def _update_returning_ids(*, model, due, values: dict) -> list[int]:
+    """UPDATE <table> SET ... WHERE id IN (<due rows, FOR UPDATE SKIP LOCKED>) RETURNING id, in one statement."""
+    compiler = due.select_for_update(skip_locked=True).values("pk").query.get_compiler(connection=connection)
+    subquery, sub_params = compiler.as_sql()
+    assignments, params = [], []
+    for name, value in values.items():
+        field = model._meta.get_field(name)
+        assignments.append(f"{connection.ops.quote_name(field.column)} = %s")
+        params.append(field.get_db_prep_save(value, connection))
+    table, pk = connection.ops.quote_name(model._meta.db_table), connection.ops.quote_name(model._meta.pk.column)
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET {', '.join(assignments)} WHERE {pk} IN ({subquery}) RETURNING {pk}",  # noqa: S608 - names from model metadata, values as parameters
+                       [*params, *sub_params])
+        return [row[0] for row in cursor.fetchall()]
 
 
 # --- programmes and requirements ----------------------------------------------------------------------------

@@ -320,8 +320,10 @@ def test_expiry_sweep_expires_only_past_certificates_and_logs_each(agency_a, age
     old.refresh_from_db()
     current.refresh_from_db()
     assert (old.status, current.status) == (S.EXPIRED, S.ISSUED)
+    # One ledger entry per sweep, listing every certificate it expired.
     event = AuditEvent.objects.get(action="agency_certification.expired")
-    assert (event.target_id, event.actor_label) == (str(old.pk), "system:certification-expiry-sweep")
+    assert (event.data["ids"], event.data["count"], event.actor_label) == (
+        [old.pk], 1, "system:certification-expiry-sweep")
     assert services.agency_certifications_expire_due(today=today) == []  # idempotent
 
 
@@ -336,6 +338,8 @@ def test_expiry_sweep_is_one_update_statement(agency_a, agency_b, programme, sta
         assert len(services.agency_certifications_expire_due(today=today)) == 2
     updates = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("UPDATE")]
     assert len(updates) == 1 and "certification_agencycertification" in updates[0]
+    ledger_inserts = [q for q in ctx.captured_queries if q["sql"].startswith('INSERT INTO "core_auditevent"')]
+    assert len(ledger_inserts) == 1
 
 
 def test_expired_certificate_can_be_renewed(agency_a, programme, staff_user):

@@ -145,7 +145,7 @@ def test_lapse_sweep_lapses_ended_cycles_in_one_update(officer_a, officer_b, sta
     ended.refresh_from_db()
     current.refresh_from_db()
     assert (ended.status, current.status) == (S.LAPSED, S.ACTIVE)
-    assert AuditEvent.objects.filter(action="officer_certification.lapsed", target_id=str(ended.pk)).exists()
+    assert AuditEvent.objects.get(action="officer_certification.lapsed").data["ids"] == [ended.pk]
     assert services.officer_certifications_lapse_due(today=today) == []
 
 
