@@ -184,9 +184,19 @@ def cohort_matching(world: dict) -> dict:
             round(timing["median_ms"], 2), "max ms": round(timing["max_ms"], 2), "matched": timing["matched"]}
 
 
+def _apps():
+    from bench import apps
+
+    return apps
+
+
 IN_PROCESS = [
     ("query counts (1 vs 25 rows)", query_counts),
     ("bulk import (100k roster rows)", bulk_import),
+    ("expiry sweep", lambda world: _apps().expiry_sweep(world)),
+    ("360 aggregation", lambda world: _apps().evaluation_aggregation(world)),
+    ("report pipeline", lambda world: _apps().report_pipeline(world)),
     ("PDF render", pdf_render),
+    ("PDF render (plaque, report)", lambda world: _apps().pdf_render_more(world)),
     ("cohort matching", cohort_matching),
 ]
