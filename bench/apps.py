@@ -75,7 +75,9 @@ def _cycle_with_raters(world, instrument, subject):
     cycle = services.cycle_create(actor=world["staff"], subject=subject, agency=subject.agency,
                                   target_position="Captain", opens_at=now - timedelta(hours=1),
                                   closes_at=now + timedelta(days=7), instrument=instrument)
-    invitations = [services.invitation_create(cycle=cycle, actor=world["staff"], rater_name=f"Rater{g[:2].upper()}{i:02d} Benchperson",
+    # Neutral rater names: the redaction check rejects a narrative that repeats any part of a known name.
+    invitations = [services.invitation_create(cycle=cycle, actor=world["staff"],
+                                              rater_name=f"Rater{g[:2].upper()}{i:02d} Benchperson",
                                               rater_email=f"rater{i}.{g}.{cycle.pk}@example.org", relationship=g)
                    for g, n in RATER_GROUPS.items() for i in range(n)]
     services.cycle_open(cycle=cycle, actor=world["staff"])
