@@ -54,6 +54,7 @@ def http_targets(world: dict) -> list[tuple[str, str, dict]]:
     admin_auth = {"Authorization": f"Bearer {_token(world['admin'])}"}
     return [
         ("bare Django view", "/bench/bare/", {}),
+        ("public registry lookup (licence)", "/api/v1/public/officers/?q=B-000007", {}),
         ("officer detail (JWT)", f"/api/v1/officers/{world['officer'].pk}/", admin_auth),
         ("officer list of 20 (JWT)", "/api/v1/officers/?page_size=20", admin_auth),
         ("public certificate verification", f"/api/v1/public/verify/{world['completion'].verification_code}/", {}),
