@@ -153,6 +153,9 @@ class CoachDetailApi(APIView):
         serializer = CoachProfileInputSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
+        if "user" in data and data["user"] != profile.user_id:
+            # A profile belongs to its coach for good; refuse rather than silently ignore the field.
+            raise _bad_field("user", "A coach profile's user cannot be changed.")
         data.pop("user", None)
         _former_agency(data)
         services.coach_profile_update(profile=profile, actor=request.user, data=data)

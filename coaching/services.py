@@ -364,8 +364,14 @@ def agreement_propose(*, assessment: NeedsAssessment, coach: CoachProfile, actor
         raise ApplicationError("validation_error", "The request is not valid.",
                                fields={"start_date": ["An agreement cannot start in the past."]})
     agreement_dates_validate(start_date=start_date, end_date=end_date)
+    if baseline_cycle_id is not None:
+        _baseline_cycle_check(cycle_id=baseline_cycle_id, coachee=assessment.coachee, field="baseline_cycle_id")
     with transaction.atomic():
         coach = CoachProfile.objects.select_for_update().select_related("user").get(pk=coach.pk)
+        # Lock the assessment too, so that of parallel confirmations of one assessment (with different coaches)
+        # the first wins and the others see it matched: a clean 409, not a constraint error.
+        assessment = NeedsAssessment.objects.select_for_update().select_related("coachee__agency").get(
+            pk=assessment.pk)
         if not coach.active:
             raise ApplicationError("coach_inactive", "This coach is not taking coachees.", status_code=409)
         load = coach_running_load(coach.pk)
@@ -385,14 +391,26 @@ def agreement_propose(*, assessment: NeedsAssessment, coach: CoachProfile, actor
             or DEFAULT_CONFIDENTIALITY_TERMS, status=AgreementStatus.PROPOSED, proposed_by=actor,
             baseline_cycle_id=baseline_cycle_id,
         )
-        _validated(agreement)
         _needs_assessment_transition(assessment=assessment, to=NeedsAssessmentStatus.MATCHED, actor=actor)
+        _validated(agreement)
         agreement.save()
         audit_record(actor=actor, action="agreement.proposed", target=agreement, data={
             "coach": coach.pk, "coachee": agreement.coachee_id, "sponsor_agency": agreement.sponsor_agency_id,
             "needs_assessment": assessment.pk, "start_date": start_date, "end_date": end_date, "cadence": cadence,
             "baseline_cycle_id": baseline_cycle_id})
     return agreement
+
+
+def _baseline_cycle_check(*, cycle_id: int, coachee, field: str) -> None:
+    """A baseline 360 cycle must exist and evaluate this coachee (the officer they are linked to)."""
+    try:
+        from evaluations.selectors import cycle_subject_id
+    except ImportError as exc:
+        raise ApplicationError("evaluations_unavailable", "360 evaluations are not available yet.",
+                               status_code=409) from exc
+    if coachee.officer_id is None or cycle_subject_id(cycle_id=cycle_id) != coachee.officer_id:
+        raise ApplicationError("validation_error", "The request is not valid.",
+                               fields={field: [f"No 360 cycle {cycle_id} evaluates this coachee."]})
 
 
 def _party_or_403(agreement: Agreement, actor) -> str:
@@ -523,6 +541,8 @@ def agreement_follow_up_start(*, agreement: Agreement, actor, opens_at: datetime
         errors["source_cycle_id"] = ["No baseline 360 cycle is recorded for this agreement; name one."]
     if errors:
         raise ApplicationError("validation_error", "The request is not valid.", fields=errors)
+    # Whoever names it, the baseline must evaluate this coachee: the follow-up copies its subject and raters.
+    _baseline_cycle_check(cycle_id=source, coachee=agreement.coachee, field="source_cycle_id")
     try:
         from evaluations.services import cycle_create_follow_up
     except ImportError as exc:

@@ -65,6 +65,12 @@ def report_get_for_user(*, user, cycle_id: int) -> Report:
     return get_object_or_404(qs)
 
 
+def cycle_subject_id(*, cycle_id: int) -> int | None:
+    """The officer a 360 cycle evaluates, or None when there is no such cycle. Other apps use it to check that a
+    cycle they are given belongs to their person (coaching's baseline cycle)."""
+    return Cycle.objects.filter(pk=cycle_id).values_list("subject_id", flat=True).first()
+
+
 def officer_released_development_areas(*, officer_id: int) -> list[str] | None:
     """Competency keys of the development areas in the officer's most recent released report, most needed first;
     None when the officer has no released report. (For coaching's needs assessment; no access rule: the caller

@@ -58,11 +58,10 @@ def test_agreement_length_follows_the_settings():
 
 def test_staff_confirm_proposes_an_agreement_and_marks_the_assessment_matched(staff_user, assessment_a,
                                                                                coach_profile, dates):
-    agreement = propose(assessment_a, coach_profile, staff_user, dates, baseline_cycle_id=42)
+    agreement = propose(assessment_a, coach_profile, staff_user, dates)
     assert agreement.status == AgreementStatus.PROPOSED
     assert (agreement.coachee, agreement.sponsor_agency_id) == (assessment_a.coachee, assessment_a.coachee.agency_id)
     assert agreement.goals == assessment_a.goals and agreement.confidentiality_terms
-    assert agreement.baseline_cycle_id == 42
     assessment_a.refresh_from_db()
     assert assessment_a.status == NeedsAssessmentStatus.MATCHED
     event = AuditEvent.objects.get(action="agreement.proposed")
@@ -387,3 +386,32 @@ def test_prefill_needs_a_coachee_on_the_roster(admin_a, assessment_a):
 def test_prefill_priority_by_position(position, priority):
     assert services.prefill_priority(position) == priority
 
+
+
+# --- the baseline 360 cycle ------------------------------------------------------------------------------------
+
+
+def _cycle_of(officer):
+    from tests.evaluations.factories import cycle_make
+
+    return cycle_make(subject=officer)
+
+
+def test_baseline_cycle_must_evaluate_the_coachee(staff_user, officer_a, officer_b, coach_profile, dates):
+    from .factories import CoacheeFactory, NeedsAssessmentFactory
+
+    coachee = CoacheeFactory(agency=officer_a.agency, officer=officer_a)
+    assessment = NeedsAssessmentFactory(coachee=coachee, priorities={"leadership": 3})
+    foreign = _cycle_of(officer_b)  # another agency's candidate: copying it would expose their raters
+    for cycle_id in (999999999, foreign.pk):
+        with raises("validation_error"):
+            propose(assessment, coach_profile, staff_user, dates, baseline_cycle_id=cycle_id)
+    assert not Agreement.objects.exists()
+    own = _cycle_of(officer_a)
+    agreement = propose(assessment, coach_profile, staff_user, dates, baseline_cycle_id=own.pk)
+    assert agreement.baseline_cycle_id == own.pk
+
+
+def test_coachee_without_an_officer_has_no_baseline_cycle(staff_user, assessment_a, officer_a, coach_profile, dates):
+    with raises("validation_error"):
+        propose(assessment_a, coach_profile, staff_user, dates, baseline_cycle_id=_cycle_of(officer_a).pk)
