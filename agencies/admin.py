@@ -16,6 +16,12 @@ class UserAdmin(DjangoUserAdmin):
     )
     readonly_fields = ("session_version",)
 
+    def save_model(self, request, obj, form, change):
+        # Deactivating here ends every session for good, as the service does (reactivation revives no token).
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            obj.session_version += 1
+        super().save_model(request, obj, form, change)
+
 
 @admin.register(Agency)
 class AgencyAdmin(admin.ModelAdmin):

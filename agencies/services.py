@@ -71,9 +71,15 @@ def user_change_password(*, user: User, current_password: str, new_password: str
 
 
 def user_set_active(*, user: User, is_active: bool, actor) -> User:
+    """Deactivation also moves the session version on, so reactivating never revives the old tokens (the
+    fingerprint would otherwise match again). On PostgreSQL a trigger does the same for any other client."""
     with transaction.atomic():
         user.is_active = is_active
-        user.save(update_fields=["is_active"])
+        fields = ["is_active"]
+        if not is_active:
+            user.session_version += 1
+            fields.append("session_version")
+        user.save(update_fields=fields)
         audit_record(actor=actor, action="user.activated" if is_active else "user.deactivated", target=user)
     return user
 

@@ -201,3 +201,19 @@ def test_successful_login_resets_the_account_counter(admin_a):
         assert login(client, "admin_a").status_code == 200
         assert login(client, "admin_a", "wrong-password-x").status_code == 401
         assert login(client, "admin_a").status_code == 200
+
+
+def test_reactivation_does_not_revive_tokens_revoked_by_deactivation(admin_a, staff_user):
+    tokens = login(APIClient(), "admin_a").json()
+    user_set_active(user=admin_a, is_active=False, actor=staff_user)
+    user_set_active(user=admin_a, is_active=True, actor=staff_user)
+    _assert_both_tokens_dead(tokens)
+    assert login(APIClient(), "admin_a").status_code == 200
+
+
+@pytest.mark.postgres
+def test_raw_deactivation_and_reactivation_do_not_revive_tokens_on_postgres(admin_a, django_user_model):
+    tokens = login(APIClient(), "admin_a").json()
+    django_user_model.objects.filter(pk=admin_a.pk).update(is_active=False)
+    django_user_model.objects.filter(pk=admin_a.pk).update(is_active=True)
+    _assert_both_tokens_dead(tokens)
