@@ -187,6 +187,9 @@ class PipelineStep(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # The Celery task id that claimed the step. A task redelivered after its worker died carries the same id and
+    # may claim the step again at once (instead of waiting for the claim to go stale).
+    claimed_by_task = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["cycle", "position"]

@@ -608,16 +608,20 @@ def feedback_submit(*, invitation: Invitation, scores: dict | None = None, comme
 
 # --- report pipeline ---------------------------------------------------------------------------------------
 
-def _step_claim(*, cycle_id: int, name: str) -> bool:
-    """Claim a pipeline step: the previous step must be finished and this one unclaimed (or abandoned)."""
+def _step_claim(*, cycle_id: int, name: str, task_id: str = "") -> bool:
+    """Claim a pipeline step: the previous step must be finished and this one unclaimed, abandoned (stale), or
+    claimed by this very task before its worker died (a redelivery carries the same task id)."""
     position = PIPELINE_ORDER.index(name)
     if position and not PipelineStep.objects.filter(cycle_id=cycle_id, name=PIPELINE_ORDER[position - 1],
                                                     finished_at__isnull=False).exists():
         return False
     now = timezone.now()
+    claimable = Q(started_at__isnull=True) | Q(started_at__lt=now - PIPELINE_STALE_AFTER)
+    if task_id:
+        claimable |= Q(claimed_by_task=task_id)
     return PipelineStep.objects.filter(cycle_id=cycle_id, name=name, finished_at__isnull=True).filter(
-        Q(started_at__isnull=True) | Q(started_at__lt=now - PIPELINE_STALE_AFTER)
-    ).update(started_at=now, attempts=F("attempts") + 1) == 1
+        claimable
+    ).update(started_at=now, attempts=F("attempts") + 1, claimed_by_task=task_id) == 1
 
 
 def _step_finish(*, cycle_id: int, name: str) -> None:
@@ -631,11 +635,11 @@ def _known_names(cycle: Cycle) -> list[str]:
     return [n for n in names if n]
 
 
-def report_aggregate(*, cycle_id: int) -> bool:
+def report_aggregate(*, cycle_id: int, task_id: str = "") -> bool:
     """Step 1: scores and comments (anonymity rules applied, comments redacted), band, eligibility gates."""
     from .tasks import report_summarise
 
-    if not _step_claim(cycle_id=cycle_id, name=PipelineStepName.AGGREGATE):
+    if not _step_claim(cycle_id=cycle_id, name=PipelineStepName.AGGREGATE, task_id=task_id):
         return False
     with transaction.atomic():
         cycle = Cycle.objects.select_related("subject", "instrument").get(pk=cycle_id)
@@ -655,7 +659,7 @@ def report_aggregate(*, cycle_id: int) -> bool:
     return True
 
 
-def report_summarise(*, cycle_id: int) -> bool:
+def report_summarise(*, cycle_id: int, task_id: str = "") -> bool:
     """Step 2: the narrative, by the configured language model or the built-in summariser."""
     import time
 
@@ -663,7 +667,7 @@ def report_summarise(*, cycle_id: int) -> bool:
     from .summary import BUILTIN_MODEL, BUILTIN_VERSION, builtin_summarise
     from .tasks import report_render
 
-    if not _step_claim(cycle_id=cycle_id, name=PipelineStepName.SUMMARISE):
+    if not _step_claim(cycle_id=cycle_id, name=PipelineStepName.SUMMARISE, task_id=task_id):
         return False
     report = Report.objects.select_related("cycle__subject").get(cycle_id=cycle_id)
     payload = llm.llm_input_build(report.content)
@@ -719,12 +723,12 @@ def report_pdf_data(report: Report):
     )
 
 
-def report_render(*, cycle_id: int) -> bool:
+def report_render(*, cycle_id: int, task_id: str = "") -> bool:
     """Step 3: the PDF (a draft until release; release renders it again with the sign-off)."""
     from .pdf import report_pdf_render
     from .tasks import report_notify
 
-    if not _step_claim(cycle_id=cycle_id, name=PipelineStepName.RENDER):
+    if not _step_claim(cycle_id=cycle_id, name=PipelineStepName.RENDER, task_id=task_id):
         return False
     report = Report.objects.select_related("cycle__subject", "cycle__agency", "released_by").get(cycle_id=cycle_id)
     pdf = report_pdf_render(report_pdf_data(report))
@@ -738,11 +742,11 @@ def report_render(*, cycle_id: int) -> bool:
     return True
 
 
-def report_notify(*, cycle_id: int) -> bool:
+def report_notify(*, cycle_id: int, task_id: str = "") -> bool:
     """Step 4: the report is ready for staff review; the cycle becomes report_ready."""
     from agencies.models import Role, User
 
-    if not _step_claim(cycle_id=cycle_id, name=PipelineStepName.NOTIFY):
+    if not _step_claim(cycle_id=cycle_id, name=PipelineStepName.NOTIFY, task_id=task_id):
         return False
     with transaction.atomic():
         cycle = Cycle.objects.select_related("subject").get(pk=cycle_id)

@@ -20,21 +20,21 @@ def invitation_reminders_send() -> int:
     return services.invitation_reminders_send()
 
 
-@shared_task(name="evaluations.tasks.report_aggregate", **_STEP_OPTIONS)
-def report_aggregate(cycle_id: int) -> bool:
-    return services.report_aggregate(cycle_id=cycle_id)
+@shared_task(name="evaluations.tasks.report_aggregate", bind=True, **_STEP_OPTIONS)
+def report_aggregate(self, cycle_id: int) -> bool:
+    return services.report_aggregate(cycle_id=cycle_id, task_id=self.request.id or "")
 
 
-@shared_task(name="evaluations.tasks.report_summarise", **_STEP_OPTIONS)
-def report_summarise(cycle_id: int) -> bool:
-    return services.report_summarise(cycle_id=cycle_id)
+@shared_task(name="evaluations.tasks.report_summarise", bind=True, **_STEP_OPTIONS)
+def report_summarise(self, cycle_id: int) -> bool:
+    return services.report_summarise(cycle_id=cycle_id, task_id=self.request.id or "")
 
 
-@shared_task(name="evaluations.tasks.report_render", **_STEP_OPTIONS)
-def report_render(cycle_id: int) -> bool:
-    return services.report_render(cycle_id=cycle_id)
+@shared_task(name="evaluations.tasks.report_render", bind=True, **_STEP_OPTIONS)
+def report_render(self, cycle_id: int) -> bool:
+    return services.report_render(cycle_id=cycle_id, task_id=self.request.id or "")
 
 
-@shared_task(name="evaluations.tasks.report_notify", **_STEP_OPTIONS)
-def report_notify(cycle_id: int) -> bool:
-    return services.report_notify(cycle_id=cycle_id)
+@shared_task(name="evaluations.tasks.report_notify", bind=True, **_STEP_OPTIONS)
+def report_notify(self, cycle_id: int) -> bool:
+    return services.report_notify(cycle_id=cycle_id, task_id=self.request.id or "")

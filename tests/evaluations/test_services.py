@@ -344,6 +344,21 @@ def test_pipeline_steps_are_idempotent_and_keep_their_order(open_cycle_a):
     assert Cycle.objects.get(pk=cycle.pk).status == "report_ready"
 
 
+def test_a_step_abandoned_by_a_dead_worker_is_reclaimed_by_the_redelivered_task_only(open_cycle_a):
+    from evaluations.models import PipelineStep
+
+    cycle = _full_cycle(open_cycle_a)
+    services.cycle_close(cycle=cycle, actor="test")
+    assert services.report_aggregate(cycle_id=cycle.pk) is True
+    # The summarise task claimed its step, then its worker was SIGKILLed before finishing.
+    assert services._step_claim(cycle_id=cycle.pk, name="summarise", task_id="task-1") is True
+    assert services.report_summarise(cycle_id=cycle.pk, task_id="task-2") is False  # another task: still claimed
+    assert services.report_summarise(cycle_id=cycle.pk, task_id="task-1") is True  # the redelivery: same id
+    step = PipelineStep.objects.get(cycle=cycle, name="summarise")
+    assert step.finished_at is not None and step.attempts == 2
+    assert AuditEvent.objects.filter(action="evaluation_report.summarised").count() == 1
+
+
 def test_beat_resumes_a_step_whose_worker_died(open_cycle_a):
     cycle = _full_cycle(open_cycle_a)
     services.cycle_close(cycle=cycle, actor="test")
