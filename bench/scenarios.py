@@ -90,9 +90,20 @@ def _agency_list(n: int) -> tuple[Client, str]:
     return Client(HTTP_AUTHORIZATION=f"Bearer {_token(staff)}"), "/api/v1/agencies/?state=WA&page_size=100"
 
 
+def _completion_list(n: int) -> tuple[Client, str]:
+    from training.models import PEACE_OFFICER_COURSE_CODE
+    from training.services import credits_import
+
+    agency = _agency_with_officers(n)
+    rows = "\n".join(f"TX,Q-{agency.pk}-{i},{PEACE_OFFICER_COURSE_CODE},2026-02-01" for i in range(n))
+    credits_import(raw=f"state,license_number,course_code,completed_on\n{rows}\n".encode(), actor=None)
+    return _admin_client_for(agency), "/api/v1/training/completions/?page_size=100"
+
+
 LIST_ENDPOINTS = {
     "GET /api/v1/officers/": _officer_list,
     "GET /api/v1/agencies/": _agency_list,
+    "GET /api/v1/training/completions/": _completion_list,
 }
 
 
