@@ -153,6 +153,10 @@ def main() -> None:
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2, default=str))
     _print(results)
+    from bench.report import readme_update
+
+    if readme_update(json.loads(RESULTS.read_text()), ROOT / "README.md"):
+        print("README.md's Performance section now shows this run.")
 
 
 def _machine() -> dict:
