@@ -12,7 +12,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from core.exceptions import ApplicationError
-from core.filters import IdFilter
+from core.filters import IdFilter, StrictFilterSet
 from core.openapi import ApiErrorSerializer
 from core.permissions import IsCertificationStaff, IsStaffOrAgencyAdmin
 from core.rows import rows_from, values_for
@@ -56,13 +56,20 @@ class RefreshView(TokenRefreshView):
         return super().post(request, *args, **kwargs)
 
 
+class LogoutRequestSerializer(serializers.Serializer):
+    """Documents LogoutSerializer's input: the refresh token is a JWT (three base64url parts). Anything else is
+    refused: a 400 for a string that is not even text (NUL characters), a 401 for a token this server did not sign."""
+
+    refresh = serializers.RegexField(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
+
+
 class LogoutView(APIView):
     """Blacklist a refresh token. Access tokens already issued expire within minutes; use logout-all for now."""
 
     permission_classes = [AllowAny]
     authentication_classes = []
 
-    @extend_schema(request=LogoutSerializer, responses={204: None, 401: ApiErrorSerializer}, tags=["auth"])
+    @extend_schema(request=LogoutRequestSerializer, responses={204: None, 401: ApiErrorSerializer}, tags=["auth"])
     def post(self, request):
         serializer = LogoutSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -132,7 +139,7 @@ class AgencyInputSerializer(serializers.Serializer):
     sworn_headcount = serializers.IntegerField(min_value=0, max_value=1_000_000, required=False)
 
 
-class AgencyFilter(filters.FilterSet):
+class AgencyFilter(StrictFilterSet):
     name = filters.CharFilter(field_name="name", lookup_expr="icontains")
 
     class Meta:
@@ -236,7 +243,7 @@ def _agency_for_write(user, agency_id) -> Agency:
     return agency
 
 
-class OfficerFilter(filters.FilterSet):
+class OfficerFilter(StrictFilterSet):
     # A plain number, not a model choice: validating the id against every agency would tell an agency
     # administrator which foreign agency ids exist (400 vs an empty page).
     agency = IdFilter(field_name="agency_id")

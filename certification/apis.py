@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from agencies.selectors import agency_visible_to, officer_visible_to
 from core.exceptions import ApplicationError
+from core.filters import IdFilter, StrictFilterSet
 from core.models import AuditEvent
 from core.openapi import ApiErrorSerializer
 from core.permissions import IsCertificationStaff, IsStaffOrAgencyAdmin
@@ -53,10 +54,13 @@ def inline_choice(choices, **kwargs) -> serializers.ChoiceField:
     """A choice field documented as a string listing its values: field names such as status, kind, state and source
     recur across apps with different choice sets, and shared enum components would collide."""
     values = [value for value, _ in choices]
-    # No "enum" key: drf-spectacular hoists every enum into a component named after the field, which collides.
-    schema = {"type": "string", "description": "One of: " + ", ".join(v or '""' for v in values) + "."}
+    # The enum sits inside allOf: drf-spectacular hoists an "enum" key of a property into a component named after
+    # the field, which collides; nested, it stays inline and clients (and fuzzers) still see the exact values.
+    schema = {"type": "string", "allOf": [{"enum": list(values)}],
+              "description": "One of: " + ", ".join(v or '""' for v in values) + "."}
     if kwargs.get("allow_null"):
         schema["nullable"] = True
+        schema["allOf"][0]["enum"].append(None)
     field_class = extend_schema_field(schema)(type("InlineChoiceField", (serializers.ChoiceField,), {}))
     return field_class(choices=choices, **kwargs)
 
@@ -175,7 +179,7 @@ class AgencyCertificationOutputSerializer(serializers.ModelSerializer):
                   "previous", "certificate_number", "applied_at", "submitted_at", "issued_at", "valid_from",
                   "valid_until", "expired_at", "revoked_at", "revocation_reason", "plaque"]
 
-    @extend_schema_field(OpenApiTypes.INT)
+    @extend_schema_field({"type": "integer", "nullable": True})
     def get_plaque(self, obj) -> int | None:
         plaque = getattr(obj, "plaque", None)  # the reverse one-to-one raises an AttributeError when absent
         return plaque.pk if plaque is not None else None
@@ -214,7 +218,7 @@ class AgencyCertificationRevokeInputSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 
 
-class AgencyCertificationFilter(filters.FilterSet):
+class AgencyCertificationFilter(StrictFilterSet):
     status = filters.ChoiceFilter(choices=AgencyCertificationStatus.choices)
 
     class Meta:
@@ -441,7 +445,7 @@ class PlaqueAdvanceInputSerializer(serializers.Serializer):
     tracking_number = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
 
 
-class PlaqueFilter(filters.FilterSet):
+class PlaqueFilter(StrictFilterSet):
     status = filters.ChoiceFilter(choices=PlaqueStatus.choices)
     overdue = filters.TypedChoiceFilter(choices=[("true", "true"), ("false", "false")],
                                         coerce=lambda value: value == "true", method="filter_overdue",
@@ -527,7 +531,8 @@ class OfficerCertificationOutputSerializer(serializers.ModelSerializer):
                   "effective_status", "cycle_start", "valid_until", "granted_at", "renewed_at", "lapsed_at",
                   "revoked_at", "revocation_category"]
 
-    @extend_schema_field({"type": "string", "description": "One of: " + ", ".join(OfficerCertificationStatus.values)})
+    @extend_schema_field({"type": "string", "allOf": [{"enum": list(OfficerCertificationStatus.values)}],
+                          "description": "One of: " + ", ".join(OfficerCertificationStatus.values)})
     def get_effective_status(self, obj):
         return selectors.officer_certification_effective_status(obj.status, obj.valid_until)
 
@@ -549,9 +554,9 @@ class OfficerCertificationGrantInputSerializer(serializers.Serializer):
     officer = serializers.IntegerField(min_value=1)
 
 
-class OfficerCertificationFilter(filters.FilterSet):
+class OfficerCertificationFilter(StrictFilterSet):
     status = filters.ChoiceFilter(choices=OfficerCertificationStatus.choices)
-    agency = filters.NumberFilter(field_name="officer__agency_id")
+    agency = IdFilter(field_name="officer__agency_id")
 
     class Meta:
         model = OfficerCertification
@@ -670,11 +675,11 @@ class FindingOutputSerializer(serializers.ModelSerializer):
     def get_recorded_by(self, obj):
         return self._person(obj.recorded_by)
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field({"type": "string", "nullable": True})
     def get_determined_by(self, obj):
         return self._person(obj.determined_by)
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field({"type": "string", "nullable": True})
     def get_verified_by(self, obj):
         return self._person(obj.verified_by)
 
@@ -699,7 +704,7 @@ class FindingDetermineInputSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=20_000)
 
 
-class FindingFilter(filters.FilterSet):
+class FindingFilter(StrictFilterSet):
     status = filters.ChoiceFilter(choices=FindingStatus.choices)
     determination = filters.ChoiceFilter(choices=[c for c in Determination.choices if c[0]])
 
@@ -816,7 +821,7 @@ class CertificationLedgerEntryOutputSerializer(serializers.ModelSerializer):
                   "prev_hash", "entry_hash"]
 
 
-class CertificationLedgerFilter(filters.FilterSet):
+class CertificationLedgerFilter(StrictFilterSet):
     action = filters.CharFilter(field_name="action")
     target_type = filters.CharFilter(field_name="target_type")
     target_id = filters.CharFilter(field_name="target_id")

@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 from agencies.states import US_STATE_CHOICES
 from core.exceptions import ApplicationError
 from core.ratelimit import rate_limit_consume
+from core.strict_fields import StrictQuerySerializer
 
 from . import selectors
 from .apis import inline_choice
@@ -48,7 +49,7 @@ class PublicApi(APIView):
     throttle_classes = [PublicRegistryThrottle]
 
 
-class PublicSearchQuerySerializer(serializers.Serializer):
+class PublicSearchQuerySerializer(StrictQuerySerializer):
     q = serializers.CharField(min_length=2, max_length=100, help_text="Name, licence number or agency name.")
 
 
@@ -132,7 +133,7 @@ class PublicAgencyCertificateApi(PublicApi):
         return Response(certificate)
 
 
-class PublicEligibilityQuerySerializer(serializers.Serializer):
+class PublicEligibilityQuerySerializer(StrictQuerySerializer):
     state = inline_choice(US_STATE_CHOICES)
     licence = serializers.CharField(max_length=50, help_text="The officer's state licence number.")
 

@@ -2,8 +2,7 @@
 
 import time
 
-from django_filters import rest_framework as filters
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -12,7 +11,9 @@ from rest_framework.views import APIView
 from agencies.models import User
 from agencies.selectors import agency_visible_to, officer_visible_to
 from core.exceptions import ApplicationError
+from core.filters import StrictFilterSet
 from core.permissions import IsCertificationStaff, IsStaffOrAgencyAdmin
+from core.strict_fields import StrictQuerySerializer
 from core.vocabulary import COACHING_AREAS
 
 from . import selectors, services
@@ -61,6 +62,19 @@ class CoachPublicOutputSerializer(serializers.ModelSerializer):
                   "states", "languages", "bio"]
 
 
+class CoachOutputSerializer(CoachProfileOutputSerializer):
+    """Documents what GET answers: staff and the coach get every field, an agency administrator only the public
+    ones (CoachPublicOutput), so the other fields are optional here. Schema only."""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        public = set(CoachPublicOutputSerializer.Meta.fields)
+        for name, field in fields.items():
+            if name not in public:
+                field.read_only, field.required = False, False
+        return fields
+
+
 class CoachProfileInputSerializer(serializers.Serializer):
     user = serializers.IntegerField(min_value=1, required=False,
                                     help_text="The coach user (staff only); a coach omits it to create their own.")
@@ -76,6 +90,12 @@ class CoachProfileInputSerializer(serializers.Serializer):
     capacity = serializers.IntegerField(min_value=0, max_value=20, required=False)
     active = serializers.BooleanField(required=False)
     bio = serializers.CharField(max_length=4000, required=False, allow_blank=True)
+
+
+class CoachProfileUpdateSerializer(CoachProfileInputSerializer):
+    """A profile belongs to its coach for good: `user` is not part of an update."""
+
+    user = None
 
 
 def _coach_output(profile: CoachProfile, user):
@@ -94,7 +114,7 @@ def _former_agency(data: dict) -> None:
         data["former_agency"] = agency
 
 
-class CoachFilter(filters.FilterSet):
+class CoachFilter(StrictFilterSet):
     class Meta:
         model = CoachProfile
         fields = ["active"]
@@ -110,7 +130,7 @@ class CoachListCreateApi(generics.GenericAPIView):
     def get_queryset(self):
         return selectors.coach_profile_visible_to(self.request.user)
 
-    @extend_schema(responses=CoachProfileOutputSerializer(many=True), tags=TAGS,
+    @extend_schema(responses=CoachOutputSerializer(many=True), tags=TAGS,
                    description="Agency administrators receive only the public fields (CoachPublicOutput).")
     def get(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
@@ -140,23 +160,22 @@ class CoachListCreateApi(generics.GenericAPIView):
 
 
 class CoachDetailApi(APIView):
-    @extend_schema(responses=CoachProfileOutputSerializer, tags=TAGS,
+    @extend_schema(responses=CoachOutputSerializer, tags=TAGS,
                    description="Agency administrators receive only the public fields (CoachPublicOutput).")
     def get(self, request, coach_id: int):
         profile = selectors.coach_profile_get_for_user(user=request.user, coach_id=coach_id)
         return Response(_coach_output(profile, request.user))
 
-    @extend_schema(request=CoachProfileInputSerializer(partial=True), responses=CoachProfileOutputSerializer,
+    @extend_schema(request=CoachProfileUpdateSerializer(partial=True), responses=CoachProfileOutputSerializer,
                    tags=TAGS)
     def patch(self, request, coach_id: int):
         profile = selectors.coach_profile_get_for_user(user=request.user, coach_id=coach_id)
-        serializer = CoachProfileInputSerializer(data=request.data, partial=True)
+        serializer = CoachProfileUpdateSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        if "user" in data and data["user"] != profile.user_id:
-            # A profile belongs to its coach for good; refuse rather than silently ignore the field.
+        if "user" in request.data and request.data["user"] != profile.user_id:
+            # Not in the update schema; refuse rather than silently ignore an attempt to move the profile.
             raise _bad_field("user", "A coach profile's user cannot be changed.")
-        data.pop("user", None)
         _former_agency(data)
         services.coach_profile_update(profile=profile, actor=request.user, data=data)
         profile = selectors.coach_profile_get_for_user(user=request.user, coach_id=coach_id)
@@ -271,7 +290,7 @@ class NeedsAssessmentUpdateSerializer(NeedsAssessmentInputSerializer):
     coachee = None
 
 
-class NeedsAssessmentFilter(filters.FilterSet):
+class NeedsAssessmentFilter(StrictFilterSet):
     class Meta:
         model = NeedsAssessment
         fields = ["status", "coachee"]
@@ -380,8 +399,8 @@ class MatchesOutputSerializer(serializers.Serializer):
     results = CoachMatchOutputSerializer(many=True)
 
 
-class MatchesQuerySerializer(serializers.Serializer):
-    limit = serializers.IntegerField(min_value=1, max_value=50, default=5)
+class MatchesQuerySerializer(StrictQuerySerializer):
+    limit = serializers.IntegerField(min_value=1, max_value=50, default=5, help_text="1 to 50 (default 5)")
 
 
 class NeedsAssessmentMatchesApi(APIView):
@@ -390,7 +409,7 @@ class NeedsAssessmentMatchesApi(APIView):
 
     permission_classes = [IsStaffOrAgencyAdmin]
 
-    @extend_schema(parameters=[OpenApiParameter("limit", int, description="1 to 50 (default 5)")],
+    @extend_schema(parameters=[MatchesQuerySerializer],
                    responses=MatchesOutputSerializer, tags=TAGS)
     def get(self, request, assessment_id: int):
         assessment = selectors.needs_assessment_get_for_user(user=request.user, assessment_id=assessment_id)
@@ -507,7 +526,7 @@ class NeedsAssessmentConfirmApi(APIView):
         return Response(AgreementOutputSerializer(agreement).data, status=status.HTTP_201_CREATED)
 
 
-class AgreementFilter(filters.FilterSet):
+class AgreementFilter(StrictFilterSet):
     class Meta:
         model = Agreement
         fields = ["status", "coach", "coachee"]

@@ -5,7 +5,6 @@ from datetime import timedelta
 from django.conf import settings
 from django.http import HttpResponse
 from django.utils import timezone
-from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
@@ -15,6 +14,7 @@ from rest_framework.views import APIView
 
 from agencies.selectors import agency_visible_to, officer_visible_to
 from core.exceptions import ApplicationError
+from core.filters import StrictFilterSet
 from core.openapi import ApiErrorSerializer
 from core.permissions import IsCertificationStaff, IsStaffOrAgencyAdmin
 from core.vocabulary import COMPETENCIES
@@ -82,7 +82,8 @@ class EvaluationQuestionInputSerializer(serializers.Serializer):
 class EvaluationInstrumentUpdateSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
-    competencies = EvaluationCompetencyInputSerializer(many=True)
+    # One to nine competencies (each at most once: a cross-item rule the schema cannot state).
+    competencies = EvaluationCompetencyInputSerializer(many=True, min_length=1, max_length=len(COMPETENCIES))
     questions = EvaluationQuestionInputSerializer(many=True, required=False, default=list)
 
 
@@ -232,7 +233,7 @@ class EvaluationCycleDetailOutputSerializer(EvaluationCycleOutputSerializer):
         return {"hours": hours, "due_at": due, "report_ready_at": obj.report_ready_at, "met": met}
 
 
-class CycleFilter(filters.FilterSet):
+class CycleFilter(StrictFilterSet):
     class Meta:
         model = Cycle
         fields = ["status", "subject", "agency"]
@@ -561,9 +562,11 @@ class FeedbackApi(APIView):
     @extend_schema(request=FeedbackAnswersSerializer, responses={200: FeedbackFormOutputSerializer,
                                                                  **_FEEDBACK_ERRORS}, tags=["feedback"])
     def put(self, request, token: str):
-        invitation = self._invitation(request, token)
+        # The body's shape first: a malformed answer is a 400 whatever the state of the link (and checking it
+        # reveals nothing about the token).
         serializer = FeedbackAnswersSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        invitation = self._invitation(request, token)
         invitation = services.feedback_draft_save(invitation=invitation, **serializer.validated_data)
         return Response(FeedbackFormOutputSerializer(feedback_form_data(invitation)).data)
 
@@ -571,9 +574,11 @@ class FeedbackApi(APIView):
                    responses={201: OpenApiResponse(description="Submitted; the link is now used."),
                               **_FEEDBACK_ERRORS}, tags=["feedback"])
     def post(self, request, token: str):
-        invitation = self._invitation(request, token)
+        # The body's shape first: a malformed answer is a 400 whatever the state of the link (and checking it
+        # reveals nothing about the token).
         serializer = FeedbackAnswersSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        invitation = self._invitation(request, token)
         services.feedback_submit(invitation=invitation, **serializer.validated_data)
         return Response({"status": "submitted", "message": "Thank you: your feedback was submitted."},
                         status=status.HTTP_201_CREATED)

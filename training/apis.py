@@ -20,8 +20,10 @@ from agencies.selectors import officer_get_for_user
 from agencies.states import US_STATE_CHOICES
 from core.codes import verification_code_normalise
 from core.exceptions import ApplicationError
+from core.filters import StrictFilterSet
 from core.openapi import ApiErrorSerializer
 from core.permissions import IsCertificationStaff, IsStaffOrAgencyAdmin
+from core.strict_fields import PatternDecimalField, StrictQuerySerializer
 
 from . import selectors, services
 from .models import (
@@ -41,6 +43,9 @@ from .pdf import render_completion_certificate
 
 TAGS = ["training"]
 HOURS = {"max_digits": 5, "decimal_places": 2}
+# Hours as strings with at most two decimals; the patterns state the ranges too (0.25-100 and 0-100).
+CE_HOURS_PATTERN = r"^(100(\.0{1,2})?|[1-9]\d?(\.\d{1,2})?|0\.(2[5-9]|[3-9]\d?))$"
+ACCEPTED_HOURS_PATTERN = r"^(100(\.0{1,2})?|\d{1,2}(\.\d{1,2})?)$"
 
 
 def _staff_only(user, message="Only certification staff may do this."):
@@ -66,7 +71,8 @@ class TrainingCourseSerializer(serializers.Serializer):
     description = serializers.CharField(required=False, allow_blank=True, max_length=20000)
     offered_in_person = serializers.BooleanField(required=False, default=True)
     offered_virtual = serializers.BooleanField(required=False, default=False)
-    ce_hours = serializers.DecimalField(min_value=Decimal("0.25"), max_value=Decimal("100"), **HOURS)
+    ce_hours = PatternDecimalField(pattern=CE_HOURS_PATTERN, min_value=Decimal("0.25"), max_value=Decimal("100"),
+                                   **HOURS)
     kind = serializers.ChoiceField(choices=CourseKind.choices, required=False)
     qualifies_for = serializers.CharField(source="qualifies_for_code", max_length=30, required=False,
                                           allow_null=True,
@@ -143,7 +149,8 @@ class CourseDetailApi(APIView):
 
 class TrainingAccreditationInputSerializer(serializers.Serializer):
     accepted = serializers.BooleanField()
-    hours_accepted = serializers.DecimalField(min_value=Decimal("0"), max_value=Decimal("100"), required=False,
+    hours_accepted = PatternDecimalField(pattern=ACCEPTED_HOURS_PATTERN, min_value=Decimal("0"),
+                                         max_value=Decimal("100"), required=False,
                                               allow_null=True, help_text="Defaults to the course's hours when "
                                               "accepted.", **HOURS)
     state_course_number = serializers.CharField(max_length=50, required=False, allow_blank=True)
@@ -156,10 +163,13 @@ class CourseAccreditationApi(APIView):
     permission_classes = [IsCertificationStaff]
 
     @extend_schema(request=TrainingAccreditationInputSerializer, responses=TrainingAccreditationOutputSerializer,
+                   parameters=[OpenApiParameter("state", str, OpenApiParameter.PATH,
+                                                enum=[code for code, _ in US_STATE_CHOICES],
+                                                description="Two-letter state code (upper case).")],
                    tags=TAGS)
     def put(self, request, course_id: int, state: str):
         course = selectors.course_get_for_user(user=request.user, course_id=course_id)
-        if state.upper() not in dict(US_STATE_CHOICES):
+        if state not in dict(US_STATE_CHOICES):
             raise ApplicationError("validation_error", "Unknown state.", fields={"state": [f"Unknown state {state}."]})
         serializer = TrainingAccreditationInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -241,7 +251,8 @@ class ResourceDetailApi(APIView):
 
 
 class ResourceDownloadApi(APIView):
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY}, tags=TAGS)
+    # The file is served with the content type it was uploaded as (pdf, an Office format, an image, text, csv).
+    @extend_schema(responses={(200, "*/*"): OpenApiTypes.BINARY}, tags=TAGS)
     def get(self, request, resource_id: int):
         resource = _resource_get(request.user, resource_id)
         try:
@@ -308,7 +319,7 @@ class TrainingSessionInputSerializer(serializers.Serializer):
         return attrs
 
 
-class TrainingSessionFilter(filters.FilterSet):
+class TrainingSessionFilter(StrictFilterSet):
     starts_after = filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="gte")
     starts_before = filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="lt")
 
@@ -541,7 +552,7 @@ class TrainingCompletionOutputSerializer(serializers.ModelSerializer):
         return f"/api/v1/training/completions/{obj.pk}/certificate.pdf"
 
 
-class TrainingCompletionFilter(filters.FilterSet):
+class TrainingCompletionFilter(StrictFilterSet):
     completed_from = filters.DateFilter(field_name="completed_on", lookup_expr="gte")
     completed_to = filters.DateFilter(field_name="completed_on", lookup_expr="lte")
     course_code = filters.CharFilter(field_name="course__code")
@@ -607,10 +618,11 @@ class TrainingTranscriptSerializer(serializers.Serializer):
                                            help_text="Hours each state accepts, from its accreditation mapping.")
 
 
-class TrainingTranscriptQuerySerializer(serializers.Serializer):
-    start = serializers.DateField(required=False)
-    end = serializers.DateField(required=False)
-    state = serializers.ChoiceField(choices=US_STATE_CHOICES, required=False)
+class TrainingTranscriptQuerySerializer(StrictQuerySerializer):
+    start = serializers.DateField(required=False, help_text="First day (inclusive).")
+    end = serializers.DateField(required=False, help_text="Last day (inclusive).")
+    state = serializers.ChoiceField(choices=US_STATE_CHOICES, required=False,
+                                    help_text="Two-letter state: hours as that state accepts them.")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -630,11 +642,7 @@ class OfficerTranscriptApi(APIView):
 
     permission_classes = [IsStaffOrAgencyAdmin]
 
-    @extend_schema(parameters=[
-        OpenApiParameter("from", OpenApiTypes.DATE, description="First day (inclusive)."),
-        OpenApiParameter("to", OpenApiTypes.DATE, description="Last day (inclusive)."),
-        OpenApiParameter("state", OpenApiTypes.STR, description="Two-letter state: hours as that state accepts them."),
-    ], responses=TrainingTranscriptSerializer, tags=TAGS)
+    @extend_schema(parameters=[TrainingTranscriptQuerySerializer], responses=TrainingTranscriptSerializer, tags=TAGS)
     def get(self, request, officer_id: int):
         officer = officer_get_for_user(user=request.user, officer_id=officer_id)
         query = TrainingTranscriptQuerySerializer(data=request.query_params)
@@ -645,7 +653,7 @@ class OfficerTranscriptApi(APIView):
         return Response(TrainingTranscriptSerializer(transcript).data)
 
 
-class TrainingStateRosterQuerySerializer(serializers.Serializer):
+class TrainingStateRosterQuerySerializer(StrictQuerySerializer):
     state = serializers.ChoiceField(choices=US_STATE_CHOICES)
     start = serializers.DateField()
     end = serializers.DateField()
@@ -681,11 +689,8 @@ class StateRosterExportApi(APIView):
 
     permission_classes = [IsCertificationStaff]
 
-    @extend_schema(parameters=[
-        OpenApiParameter("state", OpenApiTypes.STR, required=True),
-        OpenApiParameter("from", OpenApiTypes.DATE, required=True),
-        OpenApiParameter("to", OpenApiTypes.DATE, required=True),
-    ], responses={(200, "text/csv"): OpenApiTypes.STR}, tags=TAGS)
+    @extend_schema(parameters=[TrainingStateRosterQuerySerializer], responses={(200, "text/csv"): OpenApiTypes.STR},
+                   tags=TAGS)
     def get(self, request):
         query = TrainingStateRosterQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
