@@ -318,43 +318,44 @@ def roster_import(*, agency: Agency, actor, raw: bytes, allow_transfers: bool = 
     return result
 
 
-_OFFICER_COPY_COLUMNS = ("agency_id", "first_name", "last_name", "state", "license_number", "rank", "hire_date",
-                         "email", "ineligibility_reason", "created_at", "updated_at")
-
-
 def _officers_insert_with_employment(officers: list[Officer], *, agency: Agency, now, today: date) -> None:
-    """Insert new officers, each with its open employment record.
+    """Insert new officers, each with its open employment record, in two statements (whatever the count).
 
-    PostgreSQL: COPY the officers (the fastest way in), then one INSERT ... SELECT opens their employment records
-    (the rows this import created are those of this agency with this exact created_at and no open employment).
-    Elsewhere: bulk_create. Either way no per-row save() and a constant number of statements per batch."""
+    PostgreSQL: one INSERT ... SELECT FROM unnest(<column arrays>) RETURNING id (set-based, COPY-class speed, and
+    the ids come back, so nothing has to be looked up again), then one INSERT of the employment records from those
+    ids. Elsewhere: bulk_create. Never a per-row save()."""
     if not officers:
         return
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            with cursor.connection.cursor().copy(
-                f"COPY agencies_officer ({', '.join(_OFFICER_COPY_COLUMNS)}) FROM STDIN"
-            ) as copy:
-                for o in officers:
-                    copy.write_row((agency.pk, o.first_name, o.last_name, o.state, o.license_number, o.rank,
-                                    o.hire_date, o.email, "", now, now))
-            cursor.execute(
-                "INSERT INTO agencies_employmentrecord (officer_id, agency_id, rank, started_on, ended_on)"
-                " SELECT o.id, o.agency_id, o.rank, COALESCE(o.hire_date, %s), NULL FROM agencies_officer o"
-                " WHERE o.agency_id = %s AND o.created_at = %s AND NOT EXISTS (SELECT 1 FROM agencies_employmentrecord"
-                " e WHERE e.officer_id = o.id AND e.ended_on IS NULL)", [today, agency.pk, now])
-        return
-    for officer in officers:
-        officer.created_at = officer.updated_at = now
-    Officer.objects.bulk_create(officers, batch_size=2000)
-    if not all(o.pk for o in officers):  # SQLite < 3.35 does not return ids
-        ids = _officers_by_license({(o.state, o.license_number) for o in officers})
+    if connection.vendor != "postgresql":
         for officer in officers:
-            officer.pk = ids[(officer.state, officer.license_number)].pk
-    EmploymentRecord.objects.bulk_create(
-        [EmploymentRecord(officer=o, agency=agency, rank=o.rank, started_on=o.hire_date or today) for o in officers],
-        batch_size=2000,
-    )
+            officer.created_at = officer.updated_at = now
+        Officer.objects.bulk_create(officers, batch_size=2000)
+        if not all(o.pk for o in officers):  # SQLite < 3.35 does not return ids
+            ids = _officers_by_license({(o.state, o.license_number) for o in officers})
+            for officer in officers:
+                officer.pk = ids[(officer.state, officer.license_number)].pk
+        EmploymentRecord.objects.bulk_create(
+            [EmploymentRecord(officer=o, agency=agency, rank=o.rank, started_on=o.hire_date or today)
+             for o in officers],
+            batch_size=2000,
+        )
+        return
+    columns = {name: [getattr(o, name) for o in officers]
+               for name in ("first_name", "last_name", "state", "license_number", "rank", "hire_date", "email")}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO agencies_officer (agency_id, first_name, last_name, state, license_number, rank, hire_date,"
+            " email, ineligibility_reason, created_at, updated_at)"
+            " SELECT %s, f, l, s, n, r, h, e, '', %s, %s"
+            " FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::date[], %s::text[])"
+            " AS t(f, l, s, n, r, h, e) RETURNING id, rank, hire_date",
+            [agency.pk, now, now, *columns.values()])
+        inserted = cursor.fetchall()
+        cursor.execute(
+            "INSERT INTO agencies_employmentrecord (officer_id, agency_id, rank, started_on, ended_on)"
+            " SELECT i, %s, r, COALESCE(h, %s), NULL FROM unnest(%s::bigint[], %s::text[], %s::date[]) AS t(i, r, h)",
+            [agency.pk, today, [row[0] for row in inserted], [row[1] for row in inserted],
+             [row[2] for row in inserted]])
 
 
 def _officers_by_license(keys) -> dict[tuple[str, str], Officer]:
