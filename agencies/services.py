@@ -15,21 +15,13 @@ from django.db.models import F
 from django.utils import timezone
 
 from core.audit import audit_record
-from core.exceptions import ApplicationError, validation_error_to_application_error
+from core.exceptions import ApplicationError, full_clean_or_raise
 
 from .models import Agency, EmploymentRecord, Officer, Role, User
 from .states import US_STATE_CODES
 
 AGENCY_EDITABLE_FIELDS = ("name", "state", "county", "agency_type", "sworn_headcount")
 OFFICER_EDITABLE_FIELDS = ("first_name", "last_name", "state", "license_number", "rank", "hire_date", "email")
-
-
-def _validated(instance, *, exclude=None):
-    try:
-        instance.full_clean(exclude=exclude)
-    except DjangoValidationError as exc:
-        raise validation_error_to_application_error(exc) from exc
-    return instance
 
 
 # --- users ------------------------------------------------------------------------------------------------
@@ -42,7 +34,7 @@ def user_create(*, actor, username: str, password: str, role: str = Role.NONE, a
         # Certification staff work in the Django admin too.
         user.is_staff = role == Role.CERTIFICATION_STAFF
         user.set_password(password)
-        _validated(user)
+        full_clean_or_raise(user)
         user.save()
         audit_record(actor=actor, action="user.created", target=user, data={"role": role, "agency": user.agency_id})
     return user
@@ -88,7 +80,7 @@ def user_set_active(*, user: User, is_active: bool, actor) -> User:
 
 def agency_create(*, actor, name: str, state: str, county: str = "", agency_type: str = "police",
                   sworn_headcount: int = 0) -> Agency:
-    agency = _validated(Agency(name=name, state=state, county=county, agency_type=agency_type,
+    agency = full_clean_or_raise(Agency(name=name, state=state, county=county, agency_type=agency_type,
                                sworn_headcount=sworn_headcount))
     with transaction.atomic():
         agency.save()
@@ -110,7 +102,7 @@ def agency_update(*, agency: Agency, actor, data: dict) -> Agency:
     changes = _apply_changes(agency, data, AGENCY_EDITABLE_FIELDS)
     if not changes:
         return agency
-    _validated(agency)
+    full_clean_or_raise(agency)
     with transaction.atomic():
         agency.save(update_fields=[*changes, "updated_at"])
         audit_record(actor=actor, action="agency.updated", target=agency, data=changes)
@@ -121,7 +113,7 @@ def agency_update(*, agency: Agency, actor, data: dict) -> Agency:
 
 def officer_create(*, actor, agency: Agency, first_name: str, last_name: str, license_number: str,
                    state: str = "", rank: str = "", hire_date: date | None = None, email: str = "") -> Officer:
-    officer = _validated(Officer(agency=agency, first_name=first_name, last_name=last_name,
+    officer = full_clean_or_raise(Officer(agency=agency, first_name=first_name, last_name=last_name,
                                  license_number=license_number, state=state or agency.state, rank=rank,
                                  hire_date=hire_date, email=email))
     with transaction.atomic():
@@ -137,7 +129,7 @@ def officer_update(*, officer: Officer, actor, data: dict, to_agency: Agency | N
     """Edit an officer's details and, if `to_agency` differs, transfer them — all or nothing."""
     changes = _apply_changes(officer, data, OFFICER_EDITABLE_FIELDS)
     if changes:
-        _validated(officer)
+        full_clean_or_raise(officer)
     with transaction.atomic():
         if to_agency is not None:
             officer_transfer(officer=officer, to_agency=to_agency, actor=actor)

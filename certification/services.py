@@ -11,7 +11,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
@@ -19,7 +18,7 @@ from agencies.models import Agency, Officer, Role, User
 from agencies.services import officer_mark_permanently_ineligible
 from core.audit import audit_record
 from core.codes import verification_code_new
-from core.exceptions import ApplicationError
+from core.exceptions import ApplicationError, full_clean_or_raise
 from core.notifications import email_send_on_commit
 
 from .models import (
@@ -46,15 +45,6 @@ from .models import (
 from .selectors import agency_certification_requirements_evaluate, officer_ce_hours_between
 
 # --- shared helpers -------------------------------------------------------------------------------------------
-
-
-def _validated(instance, *, exclude=None):
-    try:
-        instance.full_clean(exclude=exclude)
-    except DjangoValidationError as exc:
-        fields = {("non_field_errors" if k == "__all__" else k): v for k, v in exc.message_dict.items()}
-        raise ApplicationError("validation_error", "The request is not valid.", fields=fields) from exc
-    return instance
 
 
 def _user_or_none(actor):
@@ -151,7 +141,7 @@ def _update_returning_ids(*, model, due, values: dict) -> list[int]:
 # --- programmes and requirements ----------------------------------------------------------------------------
 
 def certification_programme_create(*, actor, code: str, name: str, description: str = "") -> CertificationProgramme:
-    programme = _validated(CertificationProgramme(code=code, name=name, description=description))
+    programme = full_clean_or_raise(CertificationProgramme(code=code, name=name, description=description))
     with transaction.atomic():
         programme.save()
         audit_record(actor=actor, action="certification_programme.created", target=programme,
@@ -164,7 +154,7 @@ def programme_requirement_create(*, actor, programme: CertificationProgramme, co
                                  position: int | None = None) -> ProgrammeRequirement:
     if position is None:
         position = programme.requirements.count() + 1
-    requirement = _validated(ProgrammeRequirement(programme=programme, code=code, title=title, kind=kind,
+    requirement = full_clean_or_raise(ProgrammeRequirement(programme=programme, code=code, title=title, kind=kind,
                                                   description=description, computed_rule=computed_rule,
                                                   position=position))
     with transaction.atomic():
@@ -186,7 +176,7 @@ def programme_requirement_update(*, actor, requirement: ProgrammeRequirement, da
             setattr(requirement, name, value)
     if not changes:
         return requirement
-    _validated(requirement)
+    full_clean_or_raise(requirement)
     with transaction.atomic():
         requirement.save(update_fields=list(changes))
         audit_record(actor=actor, action="programme_requirement.updated", target=requirement, data=changes)

@@ -5,13 +5,12 @@ from datetime import date, datetime
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from agencies.models import Agency, Officer, Role
 from core.audit import audit_record
-from core.exceptions import ApplicationError
+from core.exceptions import ApplicationError, full_clean_or_raise
 from core.vocabulary import COACHING_AREA_KEYS
 
 from . import matching
@@ -39,15 +38,6 @@ DEFAULT_CONFIDENTIALITY_TERMS = (
     "durations and topics of sessions and the outcome ratings, never their content. The coach's notes are the "
     "coach's alone. Exceptions: a risk of serious harm to anyone, or what the law requires to be reported."
 )
-
-
-def _validated(instance, *, exclude=None):
-    try:
-        instance.full_clean(exclude=exclude)
-    except DjangoValidationError as exc:
-        fields = {("non_field_errors" if k == "__all__" else k): v for k, v in exc.message_dict.items()}
-        raise ApplicationError("validation_error", "The request is not valid.", fields=fields) from exc
-    return instance
 
 
 def _require_staff(actor, what: str) -> None:
@@ -98,7 +88,7 @@ def coach_profile_create(*, actor, user, years_in_leadership: int, highest_rank:
         expertise_areas=expertise_areas or [], states=states or [], languages=languages or ["en"],
         capacity=capacity, active=active, bio=bio,
     )
-    _validated(profile)
+    full_clean_or_raise(profile)
     with transaction.atomic():
         profile.save()
         audit_record(actor=actor, action="coach_profile.created", target=profile,
@@ -126,7 +116,7 @@ def coach_profile_update(*, profile: CoachProfile, actor, data: dict) -> CoachPr
         return profile
     for name in changes:
         setattr(profile, name, data[name])
-    _validated(profile)
+    full_clean_or_raise(profile)
     with transaction.atomic():
         profile.save(update_fields=[*changes, "updated_at"])
         audit_record(actor=actor, action="coach_profile.updated", target=profile, data=changes)
@@ -146,7 +136,7 @@ def coachee_create(*, actor, agency: Agency, coachee_type: str, officer: Officer
         email = email or officer.email
     coachee = Coachee(coachee_type=coachee_type, agency=agency, officer=officer, first_name=first_name,
                       last_name=last_name, title=title, email=email)
-    _validated(coachee)
+    full_clean_or_raise(coachee)
     with transaction.atomic():
         coachee.save()
         audit_record(actor=actor, action="coachee.created", target=coachee,
@@ -193,7 +183,7 @@ def needs_assessment_create(*, actor, coachee: Coachee, priorities: dict | None 
     assessment = NeedsAssessment(coachee=coachee, goals=goals, languages=languages, states=states or [],
                                  remote_only=remote_only, created_by=actor)
     # Validates "one open assessment per coachee" too, as a field error instead of an IntegrityError.
-    _validated(assessment)
+    full_clean_or_raise(assessment)
     with transaction.atomic():
         assessment.save()
         NeedPriority.objects.bulk_create(
@@ -224,7 +214,7 @@ def needs_assessment_update(*, assessment: NeedsAssessment, actor, data: dict) -
         _require_languages(assessment.languages)
     priorities = _priorities_clean(data["priorities"]) if "priorities" in data else None
     conflict_coaches = _conflicts_resolve(data["conflicts"]) if "conflicts" in data else None
-    _validated(assessment)
+    full_clean_or_raise(assessment)
     with transaction.atomic():
         if changes:
             assessment.save(update_fields=[*changes, "updated_at"])
@@ -392,7 +382,7 @@ def agreement_propose(*, assessment: NeedsAssessment, coach: CoachProfile, actor
             baseline_cycle_id=baseline_cycle_id,
         )
         _needs_assessment_transition(assessment=assessment, to=NeedsAssessmentStatus.MATCHED, actor=actor)
-        _validated(agreement)
+        full_clean_or_raise(agreement)
         agreement.save()
         audit_record(actor=actor, action="agreement.proposed", target=agreement, data={
             "coach": coach.pk, "coachee": agreement.coachee_id, "sponsor_agency": agreement.sponsor_agency_id,
@@ -585,7 +575,7 @@ def coaching_session_record(*, agreement: Agreement, actor, held_on: date, durat
             f"A session is held between the agreement's start ({agreement.start_date}) and today or its end."]})
     session = CoachingSession(agreement=agreement, held_on=held_on, duration_minutes=duration_minutes,
                               topics=topics or [], private_notes=private_notes)
-    _validated(session)
+    full_clean_or_raise(session)
     with transaction.atomic():
         session.save()
         audit_record(actor=actor, action="coaching_session.recorded", target=session, data={

@@ -82,6 +82,15 @@ def validation_error_to_application_error(exc: DjangoValidationError) -> "Applic
     return ApplicationError("validation_error", "The request is not valid.", fields=fields)
 
 
+def full_clean_or_raise(instance, *, exclude=None):
+    """Run the model's validation (fields and constraints) for a service; fail as the API error, nothing written."""
+    try:
+        instance.full_clean(exclude=exclude)
+    except DjangoValidationError as exc:
+        raise validation_error_to_application_error(exc) from exc
+    return instance
+
+
 def _django_validation_fields(exc: DjangoValidationError) -> dict:
     if not hasattr(exc, "error_dict"):
         return {"non_field_errors": exc.messages}

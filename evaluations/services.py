@@ -13,14 +13,13 @@ import secrets
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from core import ratelimit
 from core.audit import audit_record
-from core.exceptions import ApplicationError
+from core.exceptions import ApplicationError, full_clean_or_raise
 from core.notifications import email_send_on_commit
 from core.vocabulary import COMPETENCIES, COMPETENCY_KEYS
 
@@ -112,15 +111,6 @@ DEFAULT_QUESTIONS = [
 ]
 
 
-def _validated(instance, *, exclude=None):
-    try:
-        instance.full_clean(exclude=exclude)
-    except DjangoValidationError as exc:
-        fields = {("non_field_errors" if k == "__all__" else k): v for k, v in exc.message_dict.items()}
-        raise ApplicationError("validation_error", "The request is not valid.", fields=fields) from exc
-    return instance
-
-
 def _invalid(fields: dict, message: str = "The request is not valid.", code: str = "validation_error"):
     return ApplicationError(code, message, fields={k: v if isinstance(v, list) else [v] for k, v in fields.items()})
 
@@ -156,7 +146,7 @@ def instrument_create(*, actor, key: str, title: str, competencies: list[dict], 
         if latest is not None:
             raise _invalid({"key": "An instrument with this key exists; edit it to make a new version."},
                            code="instrument_exists")
-        instrument = _validated(Instrument(key=key, version=1, title=title, description=description))
+        instrument = full_clean_or_raise(Instrument(key=key, version=1, title=title, description=description))
         instrument.save()
         _instrument_content_write(instrument=instrument, competencies=competencies, questions=questions)
         audit_record(actor=actor, action="evaluation_instrument.created", target=instrument,
@@ -173,7 +163,7 @@ def instrument_update(*, instrument: Instrument, actor, title: str, competencies
         instrument = Instrument.objects.select_for_update().get(pk=instrument.pk)
         if instrument.frozen_at is None:
             instrument.title, instrument.description = title, description
-            _validated(instrument)
+            full_clean_or_raise(instrument)
             instrument.save(update_fields=["title", "description"])
             instrument.competencies.all().delete()
             instrument.questions.all().delete()
@@ -183,7 +173,7 @@ def instrument_update(*, instrument: Instrument, actor, title: str, competencies
             return instrument, False
         latest_version = Instrument.objects.filter(key=instrument.key).order_by("-version").values_list(
             "version", flat=True).first()
-        new = _validated(Instrument(key=instrument.key, version=latest_version + 1, title=title,
+        new = full_clean_or_raise(Instrument(key=instrument.key, version=latest_version + 1, title=title,
                                     description=description))
         new.save()
         _instrument_content_write(instrument=new, competencies=competencies, questions=questions)
@@ -275,7 +265,7 @@ def cycle_create(*, actor, subject, agency, target_position: str, opens_at: date
                       opens_at=opens_at, closes_at=closes_at, follow_up_of=follow_up_of,
                       created_by=actor if getattr(actor, "pk", None) else None,
                       **{f"min_{g}": v for g, v in clean.items()})
-        _validated(cycle, exclude=["created_by"])
+        full_clean_or_raise(cycle, exclude=["created_by"])
         cycle.save()
         # A cycle now uses the instrument: freeze it (edits from here on make a new version).
         Instrument.objects.filter(pk=instrument.pk, frozen_at__isnull=True).update(frozen_at=timezone.now())
@@ -381,7 +371,7 @@ def invitation_create(*, cycle: Cycle, actor, rater_name: str, rater_email: str,
             raise _invalid({"rater_email": "This person is already invited to this cycle."}, code="already_invited")
         if relationship == Relationship.SELF and cycle.invitations.filter(relationship=Relationship.SELF).exists():
             raise _invalid({"relationship": "The subject's self-rating is already invited."}, code="already_invited")
-        invitation = _validated(Invitation(cycle=cycle, rater_name=rater_name.strip(), rater_email=email,
+        invitation = full_clean_or_raise(Invitation(cycle=cycle, rater_name=rater_name.strip(), rater_email=email,
                                            relationship=relationship))
         invitation.save()
         audit_record(actor=actor, action="evaluation_invitation.created", target=invitation,

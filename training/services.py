@@ -12,7 +12,6 @@ from pathlib import PurePath
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -21,7 +20,7 @@ from agencies.selectors import officer_visible_to
 from agencies.states import US_STATE_CODES
 from core.audit import audit_record
 from core.codes import verification_code_new
-from core.exceptions import ApplicationError
+from core.exceptions import ApplicationError, full_clean_or_raise
 from core.notifications import email_send_on_commit
 
 from .models import (
@@ -48,15 +47,6 @@ from .selectors import instructor_is_qualified
 COURSE_EDITABLE_FIELDS = ("title", "description", "offered_in_person", "offered_virtual", "ce_hours", "is_active")
 
 
-def _validated(instance, *, exclude=None):
-    try:
-        instance.full_clean(exclude=exclude)
-    except DjangoValidationError as exc:
-        fields = {("non_field_errors" if k == "__all__" else k): v for k, v in exc.message_dict.items()}
-        raise ApplicationError("validation_error", "The request is not valid.", fields=fields) from exc
-    return instance
-
-
 # --- catalogue ----------------------------------------------------------------------------------------------
 
 def course_create(*, actor, code: str, title: str, ce_hours: Decimal, description: str = "",
@@ -71,7 +61,7 @@ def course_create(*, actor, code: str, title: str, ce_hours: Decimal, descriptio
     if qualifies_for is not None and qualifies_for.kind != CourseKind.STANDARD:
         raise ApplicationError("validation_error", "A train-the-trainer course qualifies for a standard course.",
                                fields={"qualifies_for": ["Must be a standard course."]})
-    course = _validated(Course(code=code, title=title, description=description, ce_hours=ce_hours,
+    course = full_clean_or_raise(Course(code=code, title=title, description=description, ce_hours=ce_hours,
                                offered_in_person=offered_in_person, offered_virtual=offered_virtual, kind=kind,
                                qualifies_for=qualifies_for, is_active=is_active))
     with transaction.atomic():
@@ -90,7 +80,7 @@ def course_update(*, course: Course, actor, data: dict) -> Course:
             setattr(course, name, value)
     if not changes:
         return course
-    _validated(course)
+    full_clean_or_raise(course)
     with transaction.atomic():
         course.save(update_fields=[*changes, "updated_at"])
         audit_record(actor=actor, action="course.updated", target=course, data=changes)
@@ -120,7 +110,7 @@ def accreditation_set(*, course: Course, state: str, actor, accepted: bool, hour
                                        "ncp_recognised": mapping.ncp_recognised}
         mapping.accepted, mapping.hours_accepted = accepted, hours
         mapping.state_course_number, mapping.ncp_recognised = state_course_number, ncp_recognised
-        _validated(mapping, exclude=["course"] if created else None)
+        full_clean_or_raise(mapping, exclude=["course"] if created else None)
         mapping.save()
         audit_record(actor=actor, action="course.accreditation_set", target=course, data={
             "state": state, "before": before, "accepted": accepted, "hours_accepted": hours,
@@ -198,7 +188,7 @@ def toolkit_resource_upload(*, course: Course, actor, title: str, kind: str, upl
     resource = ToolkitResource(course=course, title=title, kind=kind, original_name=original_name,
                                content_type=content_type, size_bytes=upload.size, sha256=digest.hexdigest(),
                                uploaded_by=actor if getattr(actor, "pk", None) else None)
-    _validated(resource, exclude=["file"])
+    full_clean_or_raise(resource, exclude=["file"])
     stored_name = f"{course.code.lower()}-{uuid.uuid4().hex}.{extension}"
     with transaction.atomic():
         resource.file.save(stored_name, upload, save=False)
@@ -229,7 +219,7 @@ def toolkit_resource_delete(*, resource: ToolkitResource, actor) -> None:
 def instructor_designate(*, user, course: Course, actor, valid_from: date | None = None,
                          valid_until: date | None = None) -> InstructorQualification:
     """Staff designate a user as qualified to teach a course."""
-    qualification = _validated(InstructorQualification(
+    qualification = full_clean_or_raise(InstructorQualification(
         course=course, user=user, source=QualificationSource.DESIGNATED,
         valid_from=valid_from or timezone.localdate(), valid_until=valid_until,
         granted_by=actor if getattr(actor, "pk", None) else None))
@@ -244,7 +234,7 @@ def instructor_designate(*, user, course: Course, actor, valid_from: date | None
 def instructor_account_link(*, user, officer: Officer, actor) -> InstructorAccount:
     """Tie an instructor's login to their officer record, so their train-the-trainer completions qualify it."""
     with transaction.atomic():
-        account = _validated(InstructorAccount(user=user, officer=officer))
+        account = full_clean_or_raise(InstructorAccount(user=user, officer=officer))
         account.save()
         audit_record(actor=actor, action="instructor_account.linked", target=account,
                      data={"user": user.pk, "officer": officer.pk})
@@ -275,8 +265,9 @@ def session_create(*, actor, course: Course, starts_at: datetime, ends_at: datet
     if mode not in course.delivery_modes:
         raise ApplicationError("validation_error", "The course is not offered in this delivery mode.",
                                fields={"mode": [f"{course.code} is offered: {', '.join(course.delivery_modes)}."]})
-    session = _validated(TrainingSession(course=course, starts_at=starts_at, ends_at=ends_at, time_zone=time_zone,
-                                         mode=mode, capacity=capacity, location=location, meeting_url=meeting_url))
+    session = full_clean_or_raise(TrainingSession(
+        course=course, starts_at=starts_at, ends_at=ends_at, time_zone=time_zone, mode=mode, capacity=capacity,
+        location=location, meeting_url=meeting_url))
     with transaction.atomic():
         session.save()
         audit_record(actor=actor, action="session.created", target=session, data={

@@ -165,7 +165,7 @@ def test_staff_maintain_the_programme_checklist(staff_client, admin_a_client, pr
     created = staff_client.post(f"{BASE}/programmes/{programme.pk}/requirements/", body, format="json")
     assert created.status_code == 201
     duplicate = staff_client.post(f"{BASE}/programmes/{programme.pk}/requirements/", body, format="json")
-    assert duplicate.status_code == 400
+    assert duplicate.status_code == 409  # a uniqueness conflict
     bad_rule = staff_client.post(f"{BASE}/programmes/{programme.pk}/requirements/",
                                  {**body, "code": "x", "computed_rule": "trained_share"}, format="json")
     assert bad_rule.status_code == 400

@@ -49,12 +49,19 @@ def test_staff_create_a_train_the_trainer_course(staff_client, course):
     {"code": "X", "title": "X", "ce_hours": "abc"},
     {"code": "X", "title": "X", "ce_hours": "5", "offered_in_person": False},
     {"code": "X", "title": "X", "ce_hours": "5", "kind": "train_the_trainer", "qualifies_for": "NOPE"},
-    {"code": "PO-101", "title": "Duplicate code", "ce_hours": "5"},
 ])
 def test_bad_course_is_400_and_writes_nothing(staff_client, course, body):
     response = staff_client.post("/api/v1/training/courses/", body, format="json")
     assert response.status_code == 400, response.json()
     assert response.json()["code"] in {"validation_error"}
+    assert Course.objects.count() == 1
+
+
+def test_duplicate_course_code_is_409_and_writes_nothing(staff_client, course):
+    response = staff_client.post("/api/v1/training/courses/", {"code": "PO-101", "title": "Duplicate code",
+                                                               "ce_hours": "5"}, format="json")
+    assert response.status_code == 409, response.json()
+    assert response.json()["code"] == "already_exists" and "code" in response.json()["fields"]
     assert Course.objects.count() == 1
 
 
