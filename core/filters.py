@@ -39,6 +39,18 @@ class StrictFilterBackend(filters.DjangoFilterBackend):
                 raise ValidationError({name: ["This value may not be empty."] for name in empty_typed})
         return filterset
 
+    def get_filterset_kwargs(self, request, queryset, view):
+        kwargs = super().get_filterset_kwargs(request, queryset, view)
+        data = kwargs["data"]
+        if any("\x00" in value for _, values in data.lists() for value in values):
+            # No stored text can contain NUL (PostgreSQL text cannot hold it), so dropping it from free-text
+            # filter values changes no result; refusing it would refuse a value the schema allows.
+            data = data.copy()
+            for name, values in list(data.lists()):
+                data.setlist(name, [value.replace("\x00", "") for value in values])
+            kwargs["data"] = data
+        return kwargs
+
     @property
     def filterset_base(self):
         return StrictFilterSet

@@ -137,3 +137,9 @@ def test_empty_typed_query_parameters_are_refused(staff_client, query):
 
 def test_empty_free_text_filter_is_allowed(staff_client, agency_a):
     assert staff_client.get("/api/v1/agencies/?name=").status_code == 200
+
+
+def test_nul_in_a_free_text_filter_is_ignored_not_refused(staff_client, officer_a):
+    response = staff_client.get(f"/api/v1/officers/?license={officer_a.license_number}%00")
+    assert response.status_code == 200, response.json()
+    assert [row["id"] for row in response.json()["results"]] == [officer_a.pk]
