@@ -11,6 +11,8 @@ from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, Toke
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
+from core.access import access_by_id
+from core.client import client_address
 from core.exceptions import ApplicationError
 from core.filters import IdFilter, StrictFilterSet
 from core.openapi import ApiErrorSerializer
@@ -19,11 +21,13 @@ from core.rows import rows_from, values_for
 
 from . import services
 from .auth import LogoutSerializer, login_attempt_reserve, login_attempt_succeeded
-from .models import Agency, AgencyType, EmploymentRecord, Officer
+from .models import Agency, AgencyType, EmploymentRecord, IdentityReview, IdentityReviewStatus, Officer, OfficerLicense
 from .selectors import (
     OFFICER_ROW,
     agency_get_for_user,
     agency_visible_to,
+    identity_review_get_for_user,
+    identity_reviews_visible_to,
     officer_detail_for_user,
     officer_get_for_user,
     officer_visible_to,
@@ -40,11 +44,12 @@ class LoginView(TokenObtainPairView):
                    tags=["auth"])
     def post(self, request, *args, **kwargs):
         username = request.data.get("username") if hasattr(request.data, "get") else None
+        address = client_address(request)
         if isinstance(username, str) and username:
-            login_attempt_reserve(username=username, address=request.META.get("REMOTE_ADDR", ""))
+            login_attempt_reserve(username=username, address=address)
         response = super().post(request, *args, **kwargs)
         if response.status_code == 200:
-            login_attempt_succeeded(username=username)
+            login_attempt_succeeded(username=username, address=address)
         return response
 
 
@@ -205,14 +210,22 @@ class OfficerOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Officer
         fields = ["id", "agency", "agency_name", "first_name", "last_name", "state", "license_number", "rank",
-                  "hire_date", "email", "created_at", "updated_at"]
+                  "hire_date", "email", "date_of_birth", "permanently_ineligible_at", "same_person_as",
+                  "created_at", "updated_at"]
+
+
+class OfficerLicenseOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OfficerLicense
+        fields = ["state", "license_number", "held_from", "held_until", "recorded_in_error", "recorded_by", "reason"]
 
 
 class OfficerDetailOutputSerializer(OfficerOutputSerializer):
     employment_history = EmploymentRecordOutputSerializer(many=True)
+    licenses = OfficerLicenseOutputSerializer(many=True, help_text="Every licence this record held, newest first.")
 
     class Meta(OfficerOutputSerializer.Meta):
-        fields = [*OfficerOutputSerializer.Meta.fields, "employment_history"]
+        fields = [*OfficerOutputSerializer.Meta.fields, "employment_history", "licenses"]
 
 
 class OfficerInputSerializer(serializers.Serializer):
@@ -227,6 +240,8 @@ class OfficerInputSerializer(serializers.Serializer):
     rank = serializers.CharField(max_length=100, required=False, allow_blank=True)
     hire_date = serializers.DateField(required=False, allow_null=True)
     email = serializers.EmailField(required=False, allow_blank=True)
+    date_of_birth = serializers.DateField(required=False, allow_null=True,
+                                          help_text="Optional; never public. Used to recognise the same person.")
 
 
 def _agency_for_write(user, agency_id) -> Agency:
@@ -236,11 +251,7 @@ def _agency_for_write(user, agency_id) -> Agency:
     if agency_id is None:
         raise ApplicationError("validation_error", "The request is not valid.",
                                fields={"agency": ["This field is required."]})
-    agency = agency_visible_to(user).filter(pk=agency_id).first()
-    if agency is None:
-        raise ApplicationError("validation_error", "The request is not valid.",
-                               fields={"agency": [f"Unknown agency {agency_id}."]})
-    return agency
+    return access_by_id(agency_visible_to(user), agency_id, field="agency", noun="agency")
 
 
 class OfficerFilter(StrictFilterSet):
@@ -349,3 +360,102 @@ class OfficerRosterImportApi(APIView):
                                    "imported.", fields=result.errors)
         return Response({"created": result.created, "updated": result.updated, "unchanged": result.unchanged,
                          "transferred": result.transferred})
+
+
+# --- identity: staff corrections and the review queue -----------------------------------------------------------
+
+
+class IdentityCorrectionInputSerializer(serializers.Serializer):
+    first_name = serializers.CharField(max_length=100, required=False)
+    last_name = serializers.CharField(max_length=100, required=False)
+    state = serializers.ChoiceField(choices=US_STATE_CHOICES, required=False)
+    license_number = serializers.CharField(max_length=50, required=False)
+    date_of_birth = serializers.DateField(required=False, allow_null=True)
+    previous_license_recorded_in_error = serializers.BooleanField(
+        required=False, default=False,
+        help_text="The licence being replaced was a typo (someone else's number): free it for its real holder. "
+                  "Refused for a permanently ineligible officer.")
+    reason = serializers.CharField(max_length=500)
+
+
+class OfficerIdentityCorrectionApi(APIView):
+    """Staff correct an officer's name, state, licence number or date of birth, with a reason. The old licence
+    stays in the record's history (public answers keep matching it); the ledger records the change."""
+
+    permission_classes = [IsCertificationStaff]
+
+    @extend_schema(request=IdentityCorrectionInputSerializer,
+                   responses={200: OfficerDetailOutputSerializer, 409: ApiErrorSerializer}, tags=["officers"])
+    def post(self, request, officer_id: int):
+        officer = officer_get_for_user(user=request.user, officer_id=officer_id)
+        serializer = IdentityCorrectionInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.officer_identity_correct(officer=officer, actor=request.user, **serializer.validated_data)
+        return Response(officer_detail_for_user(user=request.user, officer_id=officer_id))
+
+
+class IdentityReviewOutputSerializer(serializers.ModelSerializer):
+    agency_name = serializers.CharField(source="agency.name")
+    matched_officer_name = serializers.CharField(source="matched_officer.full_name")
+    requested_by = serializers.CharField(source="requested_by.username", allow_null=True, default=None)
+    decided_by = serializers.CharField(source="decided_by.username", allow_null=True, default=None)
+
+    class Meta:
+        model = IdentityReview
+        fields = ["id", "agency", "agency_name", "matched_officer", "matched_officer_name", "state",
+                  "license_number", "proposed", "source", "requested_by", "requested_at", "status", "decided_by",
+                  "decided_at", "decision_reason", "officer"]
+
+
+class IdentityReviewFilter(StrictFilterSet):
+    class Meta:
+        model = IdentityReview
+        fields = ["status"]
+
+
+class IdentityReviewListApi(generics.GenericAPIView):
+    """The staff queue of new officer records that look like a permanently ineligible person."""
+
+    permission_classes = [IsCertificationStaff]
+    filterset_class = IdentityReviewFilter
+    serializer_class = IdentityReviewOutputSerializer
+
+    def get_queryset(self):
+        return identity_reviews_visible_to(self.request.user)
+
+    @extend_schema(responses=IdentityReviewOutputSerializer(many=True), tags=["officers"])
+    def get(self, request):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(IdentityReviewOutputSerializer(page, many=True).data)
+
+
+class IdentityReviewDetailApi(APIView):
+    permission_classes = [IsCertificationStaff]
+
+    @extend_schema(responses=IdentityReviewOutputSerializer, tags=["officers"])
+    def get(self, request, review_id: int):
+        return Response(IdentityReviewOutputSerializer(
+            identity_review_get_for_user(user=request.user, review_id=review_id)).data)
+
+
+class IdentityReviewDecisionInputSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=[IdentityReviewStatus.LINKED, IdentityReviewStatus.CLEARED,
+                                                IdentityReviewStatus.DISMISSED])
+    reason = serializers.CharField(max_length=500)
+
+
+class IdentityReviewDecideApi(APIView):
+    """Decide: `linked` (same person: the record is created and inherits permanent ineligibility), `cleared`
+    (a different person: the record is created) or `dismissed` (no record)."""
+
+    permission_classes = [IsCertificationStaff]
+
+    @extend_schema(request=IdentityReviewDecisionInputSerializer,
+                   responses={200: IdentityReviewOutputSerializer, 409: ApiErrorSerializer}, tags=["officers"])
+    def post(self, request, review_id: int):
+        review = identity_review_get_for_user(user=request.user, review_id=review_id)
+        serializer = IdentityReviewDecisionInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        review = services.identity_review_decide(review=review, actor=request.user, **serializer.validated_data)
+        return Response(IdentityReviewOutputSerializer(identity_review_get_for_user(
+            user=request.user, review_id=review.pk)).data)

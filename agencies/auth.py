@@ -15,7 +15,7 @@ from rest_framework_simplejwt.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
 
 from core.exceptions import ApplicationError
-from core.ratelimit import rate_limit_consume, rate_limit_reset
+from core.ratelimit import rate_limit_consume, rate_limit_refund, rate_limit_reset
 
 SESSION_FINGERPRINT_CLAIM = "sfp"
 
@@ -61,24 +61,44 @@ class LogoutSerializer(serializers.Serializer):
     refresh = serializers.CharField(help_text="The refresh token to blacklist.")
 
 
+LOGIN_ACCOUNT_SCOPE = "login-account"
+LOGIN_ADDRESS_SCOPE = "login-address"
+
+
+def _account_key(username: str) -> str:
+    return username.strip().lower()
+
+
+def login_refusal_message() -> str:
+    return f"Too many login attempts; try again in up to {settings.LOGIN_WINDOW_SECONDS // 60} minutes."
+
+
 def login_attempt_reserve(*, username: str, address: str) -> None:
-    """Count this login attempt against the account and the address; refuse with 429 over either limit."""
+    """Reserve this login attempt against the account and the address; refuse with 429 over either limit.
+
+    Shared by every door that checks a password (the API's token endpoint and the admin's login form), so they
+    spend one budget. The slots are reserved (atomic INCR) *before* the password check, so N parallel guesses
+    let exactly the limit reach it; a success gives its slots back (login_attempt_succeeded), so only failures
+    count in the end.
+    """
     window = settings.LOGIN_WINDOW_SECONDS
+    account_key = _account_key(username)
     account_ok = rate_limit_consume(
-        scope="login-account", key=username.strip().lower(),
-        limit=settings.LOGIN_MAX_ATTEMPTS_PER_ACCOUNT, window_seconds=window,
+        scope=LOGIN_ACCOUNT_SCOPE, key=account_key, limit=settings.LOGIN_MAX_ATTEMPTS_PER_ACCOUNT,
+        window_seconds=window,
     )
-    address_ok = account_ok and rate_limit_consume(
-        scope="login-address", key=address, limit=settings.LOGIN_MAX_ATTEMPTS_PER_ADDRESS, window_seconds=window
-    )
-    if not (account_ok and address_ok):
-        raise ApplicationError(
-            "too_many_login_attempts",
-            f"Too many login attempts; try again in up to {window // 60} minutes.",
-            status_code=429,
-        )
+    if not account_ok:
+        raise ApplicationError("too_many_login_attempts", login_refusal_message(), status_code=429)
+    if not rate_limit_consume(scope=LOGIN_ADDRESS_SCOPE, key=address, limit=settings.LOGIN_MAX_ATTEMPTS_PER_ADDRESS,
+                              window_seconds=window):
+        # Refused before the password check: this was no failed guess at the account, so its slot goes back
+        # (someone spraying from a shared office address must not also use up each victim's account budget).
+        rate_limit_refund(scope=LOGIN_ACCOUNT_SCOPE, key=account_key)
+        raise ApplicationError("too_many_login_attempts", login_refusal_message(), status_code=429)
 
 
-def login_attempt_succeeded(*, username: str) -> None:
-    # A successful login clears the account's count so its owner is not locked out by their own typos.
-    rate_limit_reset(scope="login-account", key=username.strip().lower())
+def login_attempt_succeeded(*, username: str, address: str) -> None:
+    # Only failures count: the address gets its slot back (an office behind one address logs in all day), and the
+    # account's count is cleared so its owner is not locked out by their own earlier typos.
+    rate_limit_refund(scope=LOGIN_ADDRESS_SCOPE, key=address)
+    rate_limit_reset(scope=LOGIN_ACCOUNT_SCOPE, key=_account_key(username))

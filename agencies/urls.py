@@ -17,4 +17,10 @@ urlpatterns = [
     path("officers/", apis.OfficerListCreateApi.as_view(), name="officer-list"),
     path("officers/import/", apis.OfficerRosterImportApi.as_view(), name="officer-import"),
     path("officers/<int:officer_id>/", apis.OfficerDetailApi.as_view(), name="officer-detail"),
+    path("officers/<int:officer_id>/identity-corrections/", apis.OfficerIdentityCorrectionApi.as_view(),
+         name="officer-identity-correction"),
+    path("identity-reviews/", apis.IdentityReviewListApi.as_view(), name="identity-review-list"),
+    path("identity-reviews/<int:review_id>/", apis.IdentityReviewDetailApi.as_view(), name="identity-review-detail"),
+    path("identity-reviews/<int:review_id>/decide/", apis.IdentityReviewDecideApi.as_view(),
+         name="identity-review-decide"),
 ]

@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.db import IntegrityError
 from django.utils import timezone
 
+from core.admin import StaffRoleAccess, is_certification_staff
 from core.exceptions import ApplicationError
 
 from . import services
@@ -37,18 +38,8 @@ def _run_each(modeladmin, request, queryset, action, done: str):
         modeladmin.message_user(request, f"{ok} {done}.", level=messages.SUCCESS)
 
 
-def _is_certification_staff(request) -> bool:
-    return bool(request.user.is_active and getattr(request.user, "is_certification_staff", False))
-
-
-class CertificationStaffAccess:
-    """Certification staff (the role, not Django model permissions) work on these screens."""
-
-    def has_module_permission(self, request):
-        return _is_certification_staff(request)
-
-    def has_view_permission(self, request, obj=None):
-        return _is_certification_staff(request)
+# The one role check for admin screens lives in core (certification staff, not Django model permissions).
+CertificationStaffAccess = StaffRoleAccess
 
 
 class ReadOnlyStatusAdmin(CertificationStaffAccess, admin.ModelAdmin):
@@ -88,7 +79,8 @@ class CertificationProgrammeAdmin(ReadOnlyStatusAdmin):
 class RequirementStatusInline(admin.TabularInline):
     model = RequirementStatus
     extra = 0
-    fields = ("requirement", "state", "document", "attested_by_name", "note", "updated_at")
+    # The document's name, not a link: media files are only served by the authenticated download endpoint.
+    fields = ("requirement", "state", "document_name", "attested_by_name", "note", "updated_at")
     readonly_fields = fields
     can_delete = False
 
@@ -186,7 +178,7 @@ class FindingAdmin(ReadOnlyStatusAdmin):
 
     # Recording is allowed here (through finding_record); everything after goes through the actions.
     def has_add_permission(self, request):
-        return _is_certification_staff(request)
+        return is_certification_staff(request)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:

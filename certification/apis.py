@@ -1,12 +1,14 @@
 """Certification over HTTP: thin views; serializers validate shape, services enforce the rules, selectors filter
 what each user may see (a foreign row is a 404 like a missing one)."""
 
+from pathlib import PurePath
+
 from django.conf import settings
 from django.http import HttpResponse
 from django.utils import timezone
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticated
@@ -19,6 +21,7 @@ from core.filters import IdFilter, StrictFilterSet
 from core.models import AuditEvent
 from core.openapi import ApiErrorSerializer
 from core.permissions import IsCertificationStaff, IsStaffOrAgencyAdmin
+from core.uploads import DOCUMENT_TYPES, DownloadNegotiationMixin, download_schema_responses, file_download_response
 
 from . import selectors, services
 from .models import (
@@ -342,14 +345,23 @@ class RequirementStatusOutputSerializer(serializers.ModelSerializer):
     kind = serializers.CharField(source="requirement.kind")
     state = inline_choice(RequirementState.choices, read_only=True)
     has_document = serializers.SerializerMethodField()
+    document_url = serializers.SerializerMethodField()
+    rejections = inline_serializer("RequirementRejection", many=True, read_only=True, fields={
+        "at": serializers.DateTimeField(), "by": serializers.CharField(), "note": serializers.CharField()},
+        help_text="Every staff rejection of this item, oldest first; a rejected item is met only when staff mark "
+                  "it met.")
 
     class Meta:
         model = RequirementStatus
         fields = ["id", "certification", "requirement", "code", "title", "kind", "state", "has_document",
-                  "document_sha256", "attestation_text", "attested_by_name", "note", "updated_at"]
+                  "document_sha256", "document_name", "document_content_type", "document_url", "attestation_text",
+                  "attested_by_name", "note", "rejections", "updated_at"]
 
     def get_has_document(self, obj) -> bool:
         return bool(obj.document)
+
+    def get_document_url(self, obj) -> str | None:
+        return f"/api/v1/certification/requirement-statuses/{obj.pk}/document/download/" if obj.document else None
 
 
 class RequirementStatusMarkInputSerializer(serializers.Serializer):
@@ -396,12 +408,25 @@ class RequirementDocumentApi(APIView):
         serializer = RequirementDocumentInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         upload = serializer.validated_data["file"]
-        if upload.size > settings.MAX_UPLOAD_BYTES:
+        if upload.size > settings.MAX_UPLOAD_BYTES:  # before reading it into memory
             raise ApplicationError("file_too_large", f"The file exceeds {settings.MAX_UPLOAD_BYTES} bytes.",
                                    status_code=413, fields={"file": ["File too large."]})
         line = services.requirement_document_upload(actor=request.user, status=line, name=upload.name,
-                                                    content=upload.read())
+                                                    content=upload.read(), declared_type=upload.content_type or "")
         return Response(RequirementStatusOutputSerializer(line).data)
+
+
+class RequirementDocumentDownloadApi(DownloadNegotiationMixin, APIView):
+    """The uploaded document, for staff to review and for the agency that uploaded it: always an attachment, with
+    the type detected at upload and nosniff. Another agency's document is the same 404 as a missing one."""
+
+    permission_classes = [IsStaffOrAgencyAdmin]
+
+    @extend_schema(responses=download_schema_responses(DOCUMENT_TYPES), tags=TAG_AGENCY)
+    def get(self, request, status_id: int):
+        line = selectors.requirement_document_get_for_user(user=request.user, status_id=status_id)
+        return file_download_response(line.document, content_type=line.document_content_type,
+                                      filename=line.document_name or PurePath(line.document.name).name)
 
 
 class RequirementAttestApi(APIView):
@@ -498,7 +523,7 @@ class PlaqueAdvanceApi(APIView):
                                                                              plaque_id=plaque_id)).data)
 
 
-class PlaquePdfApi(APIView):
+class PlaquePdfApi(DownloadNegotiationMixin, APIView):
     """The printable plaque: agency, dates, certificate number and a QR code of the public verification page."""
 
     permission_classes = [IsStaffOrAgencyAdmin]
@@ -639,6 +664,40 @@ class OfficerEligibilityApi(APIView):
             raise ApplicationError("not_found", "Not found.", status_code=404)
         summary = selectors.officer_eligibility_summary(officer_id=officer)
         return Response(OfficerEligibilityOutputSerializer(summary.__dict__).data)
+
+
+class OfficerLinkInputSerializer(serializers.Serializer):
+    same_person_as = serializers.IntegerField(min_value=1, help_text="The other record of the same person.")
+    reason = serializers.CharField(max_length=500)
+
+
+class OfficerLinkOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    same_person_as = serializers.IntegerField(source="same_person_as_id")
+    permanently_ineligible_at = serializers.DateTimeField(allow_null=True)
+
+
+class OfficerLinkApi(APIView):
+    """Staff record that two officer records are one person. Permanent ineligibility of either carries to both
+    (certifications revoked in the same transaction); a link is never undone."""
+
+    permission_classes = [IsCertificationStaff]
+
+    @extend_schema(request=OfficerLinkInputSerializer,
+                   responses={200: OfficerLinkOutputSerializer, 409: ApiErrorSerializer}, tags=TAG_OFFICER)
+    def post(self, request, officer_id: int):
+        officer = officer_visible_to(request.user).filter(pk=officer_id).first()
+        if officer is None:
+            raise ApplicationError("not_found", "Not found.", status_code=404)
+        serializer = OfficerLinkInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        other = officer_visible_to(request.user).filter(pk=serializer.validated_data["same_person_as"]).first()
+        if other is None:
+            raise ApplicationError("validation_error", "The request is not valid.",
+                                   fields={"same_person_as": ["Unknown officer."]})
+        officer = services.officer_records_link(actor=request.user, officer=officer, same_person_as=other,
+                                                reason=serializer.validated_data["reason"])
+        return Response(OfficerLinkOutputSerializer(officer).data)
 
 
 # --- findings --------------------------------------------------------------------------------------------------

@@ -159,7 +159,9 @@ class RequirementState(models.TextChoices):
 
 
 def requirement_document_path(instance, filename):
-    return f"certification/requirements/{instance.certification_id}/{instance.requirement_id}/{filename}"
+    # The service passes a random name with the extension of the type detected from the content (core.uploads);
+    # the agency's own file name is kept only as data (document_name).
+    return f"certification/requirements/{filename}"
 
 
 class RequirementStatus(models.Model):
@@ -171,9 +173,14 @@ class RequirementStatus(models.Model):
     state = models.CharField(max_length=20, choices=RequirementState.choices, default=RequirementState.PENDING)
     document = models.FileField(upload_to=requirement_document_path, blank=True)
     document_sha256 = models.CharField(max_length=64, blank=True)
+    document_name = models.CharField(max_length=200, blank=True)  # the uploader's file name, for downloads
+    document_content_type = models.CharField(max_length=100, blank=True)  # detected from the content
     attestation_text = models.TextField(blank=True)
     attested_by_name = models.CharField(max_length=200, blank=True)
     note = models.TextField(blank=True)
+    # Every staff rejection ({"at", "by", "note"}), kept when the agency tries again: a staff decision stands and
+    # stays visible, and an item once rejected is met only when staff mark it met.
+    rejections = models.JSONField(default=list, blank=True)
     updated_at = models.DateTimeField(null=True, blank=True)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")

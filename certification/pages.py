@@ -3,6 +3,7 @@
 from django.http import Http404
 from django.shortcuts import render
 
+from core.client import client_address
 from core.ratelimit import rate_limit_consume
 
 from . import selectors
@@ -13,7 +14,7 @@ def _throttled(request) -> bool:
     from django.conf import settings
 
     limit = getattr(settings, "PUBLIC_REGISTRY_REQUESTS_PER_MINUTE", 120)
-    return not rate_limit_consume(scope="public-registry", key=request.META.get("REMOTE_ADDR", ""), limit=limit,
+    return not rate_limit_consume(scope="public-registry", key=client_address(request), limit=limit,
                                   window_seconds=PUBLIC_WINDOW_SECONDS)
 
 
@@ -21,9 +22,17 @@ def registry(request):
     if _throttled(request):
         return render(request, "certification/registry.html", {"throttled": True}, status=429)
     q = request.GET.get("q", "").strip()[:100]
-    context = {"q": q, "searched": len(q) >= 2}
+    min_length = selectors.PUBLIC_QUERY_MIN_LENGTH
+    context = {"q": q, "searched": len(q) >= min_length, "min_length": min_length,
+               "too_short": 0 < len(q) < min_length}
+    try:
+        page = max(1, min(int(request.GET.get("page", "1")), 10_000))
+    except ValueError:
+        page = 1
     if context["searched"]:
-        context["officers"], context["officers_truncated"] = selectors.public_officer_search(q=q)
+        context["page"] = page
+        context["officers"], context["officers_more"] = selectors.public_officer_search(
+            q=q, page=page, page_size=selectors.PUBLIC_PAGE_SIZE_MAX)
         context["agencies"], context["agencies_truncated"] = selectors.public_agency_search(q=q)
     return render(request, "certification/registry.html", context)
 

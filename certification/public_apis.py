@@ -19,9 +19,11 @@ from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from agencies.states import US_STATE_CHOICES
+from core.client import client_address
 from core.exceptions import ApplicationError
 from core.ratelimit import rate_limit_consume
 from core.strict_fields import StrictQuerySerializer
+from core.uploads import DownloadNegotiationMixin
 
 from . import selectors
 from .apis import inline_choice
@@ -36,7 +38,8 @@ class PublicRegistryThrottle(BaseThrottle):
 
     def allow_request(self, request, view):
         limit = getattr(settings, "PUBLIC_REGISTRY_REQUESTS_PER_MINUTE", 120)
-        return rate_limit_consume(scope="public-registry", key=self.get_ident(request), limit=limit,
+        # core.client.client_address, not BaseThrottle.get_ident: DRF's trusts any X-Forwarded-For a client sends.
+        return rate_limit_consume(scope="public-registry", key=client_address(request), limit=limit,
                                   window_seconds=PUBLIC_WINDOW_SECONDS)
 
     def wait(self):
@@ -50,7 +53,15 @@ class PublicApi(APIView):
 
 
 class PublicSearchQuerySerializer(StrictQuerySerializer):
-    q = serializers.CharField(min_length=2, max_length=100, help_text="Name, licence number or agency name.")
+    q = serializers.CharField(
+        min_length=selectors.PUBLIC_QUERY_MIN_LENGTH, max_length=100, help_text="Name, licence number or agency name.",
+        error_messages={"min_length": f"Type at least {selectors.PUBLIC_QUERY_MIN_LENGTH} characters to search."})
+
+
+class PublicOfficerSearchQuerySerializer(PublicSearchQuerySerializer):
+    page = serializers.IntegerField(min_value=1, max_value=10_000, required=False, default=1)
+    page_size = serializers.IntegerField(min_value=1, max_value=selectors.PUBLIC_PAGE_SIZE_MAX, required=False,
+                                         default=selectors.PUBLIC_PAGE_SIZE_MAX)
 
 
 class PublicOfficerSerializer(serializers.Serializer):
@@ -58,7 +69,9 @@ class PublicOfficerSerializer(serializers.Serializer):
     license_number = serializers.CharField()
     state = serializers.CharField()
     agency = serializers.CharField()
-    certification_status = inline_choice(OfficerCertificationStatus.choices, allow_null=True)
+    certification_status = inline_choice(
+        [*OfficerCertificationStatus.choices, (selectors.INELIGIBLE_STATUS, "Permanently ineligible")],
+        allow_null=True)
     cycle_start = serializers.DateField(allow_null=True)
     valid_until = serializers.DateField(allow_null=True)
     revoked_on = serializers.DateField(allow_null=True)
@@ -67,19 +80,24 @@ class PublicOfficerSerializer(serializers.Serializer):
 
 class PublicOfficerSearchSerializer(serializers.Serializer):
     results = PublicOfficerSerializer(many=True)
-    truncated = serializers.BooleanField(help_text="More matched than shown; refine the search.")
+    page = serializers.IntegerField()
+    truncated = serializers.BooleanField(help_text="More results follow on the next page.")
 
 
 class PublicOfficerSearchApi(PublicApi):
-    """Look an officer up by name, licence number or agency: certification status, dates, agency, and for a
-    revocation its date and category — never the finding behind it."""
+    """Look an officer up by name, any licence number they ever held, or agency: certification status, dates,
+    agency, and for a revocation its date and category — never the finding behind it. Only officers who hold or
+    held a Good Officer Certification, or are permanently ineligible, are public."""
 
-    @extend_schema(parameters=[PublicSearchQuerySerializer], responses=PublicOfficerSearchSerializer, tags=TAGS)
+    @extend_schema(parameters=[PublicOfficerSearchQuerySerializer], responses=PublicOfficerSearchSerializer,
+                   tags=TAGS)
     def get(self, request):
-        query = PublicSearchQuerySerializer(data=request.query_params)
+        query = PublicOfficerSearchQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        results, truncated = selectors.public_officer_search(q=query.validated_data["q"])
-        return Response({"results": results, "truncated": truncated})
+        page = query.validated_data["page"]
+        results, more = selectors.public_officer_search(q=query.validated_data["q"], page=page,
+                                                        page_size=query.validated_data["page_size"])
+        return Response({"results": results, "page": page, "truncated": more})
 
 
 class PublicAgencySerializer(serializers.Serializer):
@@ -142,7 +160,7 @@ class PublicEligibilitySerializer(serializers.Serializer):
     state = serializers.CharField()
     license_number = serializers.CharField()
     eligible = serializers.BooleanField()
-    reason = inline_choice([(v, v) for v in ("active", "lapsed", "revoked", "unknown")])
+    reason = inline_choice([(v, v) for v in ("active", "lapsed", "revoked", "ineligible", "unknown")])
 
 
 class PublicEligibilityApi(PublicApi):
@@ -159,7 +177,10 @@ class PublicEligibilityApi(PublicApi):
 class PublicMetricsSerializer(serializers.Serializer):
     certified_agencies = serializers.IntegerField()
     active_officers = serializers.IntegerField()
-    revocations_per_year = serializers.DictField(child=serializers.IntegerField())
+    revocations_per_year = serializers.DictField(child=serializers.IntegerField(),
+                                                 help_text="Certificates revoked after a verified finding.")
+    ineligible_per_year = serializers.DictField(child=serializers.IntegerField(),
+                                                help_text="People never certified who became permanently ineligible.")
 
 
 class PublicMetricsApi(PublicApi):
@@ -170,7 +191,7 @@ class PublicMetricsApi(PublicApi):
         return Response(selectors.public_metrics())
 
 
-class PublicRevocationsCsvApi(PublicApi):
+class PublicRevocationsCsvApi(DownloadNegotiationMixin, PublicApi):
     """Every decertification as CSV, in the shape of a national decertification index."""
 
     @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR}, tags=TAGS)

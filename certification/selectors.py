@@ -10,12 +10,15 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from agencies.models import Agency, Officer
+from agencies.models import Agency, Officer, OfficerLicense, license_key
 from core.models import AuditEvent
+from training.models import PEACE_OFFICER_COURSE_CODE
+from training.selectors import agency_officers_completed_course_count, officer_ce_hours
 
 from .models import (
     AgencyCertification,
@@ -109,14 +112,9 @@ class TrainedShare:
         return self.denominator > 0 and self.completed * 100 >= self.percent_required * self.denominator
 
 
-def agency_trained_share(*, agency) -> TrainedShare | None:
+def agency_trained_share(*, agency) -> TrainedShare:
     """Live from training: how many of the agency's officers completed the Peace Officer course, against its sworn
-    headcount (or, when that is 0, its roster). None when training's records are not available."""
-    try:
-        from training.models import PEACE_OFFICER_COURSE_CODE
-        from training.selectors import agency_officers_completed_course_count
-    except ImportError:
-        return None
+    headcount (or, when that is 0, its roster)."""
     completed = agency_officers_completed_course_count(agency_id=agency.pk, course_code=PEACE_OFFICER_COURSE_CODE)
     denominator = agency.sworn_headcount or Officer.objects.filter(agency_id=agency.pk).count()
     return TrainedShare(completed=completed, denominator=denominator,
@@ -128,8 +126,6 @@ def _computed_evaluation(requirement, agency, cache: dict) -> tuple[bool, str]:
         if "trained_share" not in cache:
             cache["trained_share"] = agency_trained_share(agency=agency)
         share = cache["trained_share"]
-        if share is None:
-            return False, "Training records are not available."
         return share.met, (f"{share.completed} of {share.denominator} sworn officers completed the Peace Officer "
                            f"course; {share.percent_required}% required.")
     return False, f"Unknown rule {requirement.computed_rule!r}."
@@ -207,6 +203,15 @@ def requirement_status_get_for_user(*, user, status_id) -> RequirementStatus:
     return get_object_or_404(qs, pk=status_id)
 
 
+def requirement_document_get_for_user(*, user, status_id) -> RequirementStatus:
+    """The checklist line whose uploaded document the user may download: staff, or an administrator of the agency
+    that uploaded it. Another agency's line, a line without a document and a missing line are the same 404."""
+    status = requirement_status_get_for_user(user=user, status_id=status_id)
+    if not status.document:
+        raise Http404("No document.")
+    return status
+
+
 # --- plaques -----------------------------------------------------------------------------------------------
 
 def plaque_visible_to(user) -> QuerySet[Plaque]:
@@ -275,7 +280,8 @@ def finding_get_for_user(*, user, finding_id) -> Finding:
 # The audit chain is the ledger (core/audit.py); these are the certification events in it.
 LEDGER_ACTION_PREFIXES = ("certification_programme.", "programme_requirement.", "agency_certification.",
                           "requirement_status.", "plaque.", "officer_certification.", "finding.",
-                          "officer.permanently_ineligible")
+                          # Identity events: who a decertified person is stays on the certification record too.
+                          "officer.permanently_ineligible", "officer.identity_", "officer.linked_same_person")
 
 
 def ledger_visible_to(user) -> QuerySet[AuditEvent]:
@@ -289,12 +295,8 @@ def ledger_visible_to(user) -> QuerySet[AuditEvent]:
 
 # --- helpers shared with services --------------------------------------------------------------------------
 
-def officer_ce_hours_between(*, officer_id: int, start: date, end: date) -> Decimal | None:
-    """CE hours from training for the window, or None when training's records are not available."""
-    try:
-        from training.selectors import officer_ce_hours
-    except ImportError:
-        return None
+def officer_ce_hours_between(*, officer_id: int, start: date, end: date) -> Decimal:
+    """CE hours from training for the window."""
     return Decimal(officer_ce_hours(officer_id=officer_id, start=start, end=end))
 
 
@@ -304,15 +306,19 @@ PUBLIC_RESULTS_MAX = 50
 REVOKED_CATEGORY_DEFAULT = "sustained_excessive_force_finding"
 
 
+INELIGIBLE_STATUS = "ineligible"  # permanently ineligible without ever having been certified
+
+
 def _public_officer_row(row: dict, today: date) -> dict:
     ineligible_at = row["permanently_ineligible_at"]
     status = officer_certification_effective_status(row["good_officer_certification__status"],
                                                     row["good_officer_certification__valid_until"], today)
     revoked_at = row["good_officer_certification__revoked_at"]
-    if ineligible_at is not None:  # decertified: shown as revoked even if they never held a certificate
-        status = OfficerCertificationStatus.REVOKED
+    if ineligible_at is not None:
+        # Say what happened: a certificate was revoked, or a person who never held one was made ineligible.
+        status = OfficerCertificationStatus.REVOKED if status is not None else INELIGIBLE_STATUS
         revoked_at = revoked_at or ineligible_at
-    revoked = status == OfficerCertificationStatus.REVOKED
+    revoked = status in (OfficerCertificationStatus.REVOKED, INELIGIBLE_STATUS)
     return {
         "name": f"{row['first_name']} {row['last_name']}",
         "license_number": row["license_number"],
@@ -332,20 +338,33 @@ _PUBLIC_OFFICER_FIELDS = ("first_name", "last_name", "license_number", "state", 
                           "good_officer_certification__cycle_start", "good_officer_certification__valid_until",
                           "good_officer_certification__revoked_at",
                           "good_officer_certification__revocation_category")
+PUBLIC_QUERY_MIN_LENGTH = 3
+PUBLIC_PAGE_SIZE_MAX = 50
 
 
-def public_officer_search(*, q: str) -> tuple[list[dict], bool]:
-    """Officers by name (every word), licence number (exact) or agency name. Limited fields only — never the
-    findings. Returns (rows, truncated)."""
+def public_officers() -> QuerySet[Officer]:
+    """The public part of the roster: officers who hold or held a Good Officer Certification, and permanently
+    ineligible officers. Everyone else on an agency's roster is not public."""
+    return Officer.objects.filter(Q(good_officer_certification__isnull=False)
+                                  | Q(permanently_ineligible_at__isnull=False))
+
+
+def public_officer_search(*, q: str, page: int = 1, page_size: int = PUBLIC_RESULTS_MAX) -> tuple[list[dict], bool]:
+    """Public officers by name (every word), any licence number they ever held (exact) or agency name. Limited
+    fields only — never the findings. Returns (rows of the page, whether more follow)."""
     q = q.strip()
     name = Q()
     for part in q.split()[:4]:
         name &= Q(first_name__icontains=part) | Q(last_name__icontains=part)
-    condition = name | Q(license_number__iexact=q) | Q(agency__name__icontains=q)
-    rows = list(Officer.objects.filter(condition).order_by("last_name", "first_name", "id")
-                .values(*_PUBLIC_OFFICER_FIELDS)[:PUBLIC_RESULTS_MAX + 1])
+    any_license = Exists(OfficerLicense.objects.filter(officer_id=OuterRef("pk"), license_key=license_key(q),
+                                                       recorded_in_error=False))
+    condition = name | any_license | Q(agency__name__icontains=q)
+    page_size = max(1, min(page_size, PUBLIC_PAGE_SIZE_MAX))
+    offset = (max(page, 1) - 1) * page_size
+    rows = list(public_officers().filter(condition).order_by("last_name", "first_name", "id")
+                .values(*_PUBLIC_OFFICER_FIELDS)[offset:offset + page_size + 1])
     today = timezone.localdate()
-    return [_public_officer_row(r, today) for r in rows[:PUBLIC_RESULTS_MAX]], len(rows) > PUBLIC_RESULTS_MAX
+    return [_public_officer_row(r, today) for r in rows[:page_size]], len(rows) > page_size
 
 
 def _effective_agency_status(status: str | None, valid_until: date | None, today: date) -> str | None:
@@ -357,8 +376,6 @@ def _effective_agency_status(status: str | None, valid_until: date | None, today
 def public_agency_search(*, q: str) -> tuple[list[dict], bool]:
     """Agencies by name, county or state, each with its latest certificate (one query: the certificate columns are
     correlated subqueries)."""
-    from django.db.models import OuterRef, Subquery
-
     q = q.strip()
     latest = (AgencyCertification.objects.filter(agency_id=OuterRef("pk"), issued_at__isnull=False)
               .order_by("-issued_at", "-id"))
@@ -399,19 +416,23 @@ def public_agency_certificate(*, certificate_number: str) -> dict | None:
 
 def public_employment_eligibility(*, state: str, license_number: str) -> dict:
     """May this officer be employed? Eligible only with an active, current certification. The reason is a category
-    (active, lapsed, revoked, unknown), never the details behind it."""
-    row = (Officer.objects.filter(state=state.strip().upper(), license_number=license_number.strip())
-           .values("permanently_ineligible_at", "good_officer_certification__status",
-                   "good_officer_certification__valid_until").first())
+    (active, lapsed, revoked, ineligible, unknown), never the details behind it. Any licence the person ever held
+    answers for them: re-licensing a record does not make its old licence employable."""
+    state, license_number = state.strip().upper(), license_number.strip()
+    row = (OfficerLicense.objects.filter(state=state, license_key=license_key(license_number),
+                                         recorded_in_error=False)
+           .values("officer__permanently_ineligible_at", "officer__good_officer_certification__status",
+                   "officer__good_officer_certification__valid_until").first())
     if row is None:
-        reason = "unknown"
-    elif row["permanently_ineligible_at"] is not None:
-        reason = OfficerCertificationStatus.REVOKED.value
+        reason = "unknown"  # also for a roster entry never certified: the roster itself is not public
+    elif row["officer__permanently_ineligible_at"] is not None:
+        reason = (OfficerCertificationStatus.REVOKED.value if row["officer__good_officer_certification__status"]
+                  else INELIGIBLE_STATUS)
     else:
-        status = officer_certification_effective_status(row["good_officer_certification__status"],
-                                                        row["good_officer_certification__valid_until"])
+        status = officer_certification_effective_status(row["officer__good_officer_certification__status"],
+                                                        row["officer__good_officer_certification__valid_until"])
         reason = status or "unknown"
-    return {"state": state.strip().upper(), "license_number": license_number.strip(),
+    return {"state": state, "license_number": license_number,
             "eligible": reason == OfficerCertificationStatus.ACTIVE, "reason": str(reason)}
 
 
@@ -430,38 +451,54 @@ def public_metrics() -> dict:
     officers = (OfficerCertification.objects.filter(status=OfficerCertificationStatus.ACTIVE, valid_until__gte=today)
                 .annotate(metric=Value("active_officers"), year=no_year).values("metric", "year")
                 .annotate(n=Count("id")).order_by())
-    revocations = (Officer.objects.filter(permanently_ineligible_at__isnull=False)
-                   .annotate(metric=Value("revocations"),
-                             year=Cast(ExtractYear("permanently_ineligible_at"), IntegerField()))
+    decertified = Officer.objects.filter(permanently_ineligible_at__isnull=False)
+    year = Cast(ExtractYear("permanently_ineligible_at"), IntegerField())
+    # Counted apart: a certificate revoked, and a person who never held one made permanently ineligible.
+    revocations = (decertified.filter(good_officer_certification__isnull=False)
+                   .annotate(metric=Value("revocations_per_year"), year=year)
                    .values("metric", "year").annotate(n=Count("id")).order_by())
-    result = {"certified_agencies": 0, "active_officers": 0, "revocations_per_year": {}}
-    for row in agencies.union(officers, revocations, all=True):
-        if row["metric"] == "revocations":
-            result["revocations_per_year"][str(row["year"])] = row["n"]
+    ineligible = (decertified.filter(good_officer_certification__isnull=True)
+                  .annotate(metric=Value("ineligible_per_year"), year=year)
+                  .values("metric", "year").annotate(n=Count("id")).order_by())
+    result = {"certified_agencies": 0, "active_officers": 0, "revocations_per_year": {}, "ineligible_per_year": {}}
+    for row in agencies.union(officers, revocations, ineligible, all=True):
+        if row["metric"] in ("revocations_per_year", "ineligible_per_year"):
+            result[row["metric"]][str(row["year"])] = row["n"]
         else:
             result[row["metric"]] = row["n"]
-    result["revocations_per_year"] = dict(sorted(result["revocations_per_year"].items()))
+    for key in ("revocations_per_year", "ineligible_per_year"):
+        result[key] = dict(sorted(result[key].items()))
     return result
 
 
-REVOCATION_EXPORT_COLUMNS = ["officer_name", "license_number", "state", "agency", "action", "action_date"]
+REVOCATION_EXPORT_COLUMNS = ["officer_name", "license_number", "state", "agency", "action", "action_date",
+                             "current_license_number", "current_state"]
 
 
 def public_revocations_export() -> list[dict]:
-    """Every decertification, in the shape a national decertification index takes: officer, licence, state,
-    agency (where the verified finding arose), action, date. One query."""
-    from django.db.models import OuterRef, Subquery
+    """Every decertification, in the shape a national decertification index takes: officer, the licence held at
+    the time (and the current one), state, agency (where the verified finding arose), action
+    (`certification_revoked`, or `ineligible` for a person who never held a certificate), date. One query."""
     from django.db.models.functions import Coalesce
 
     finding_agency = (Finding.objects.filter(officer_id=OuterRef("pk"), status=FindingStatus.VERIFIED)
                       .order_by("verified_at", "id").values("agency__name")[:1])
+    held_then = (OfficerLicense.objects.filter(officer_id=OuterRef("pk"), recorded_in_error=False,
+                                               held_from__lte=OuterRef("permanently_ineligible_at"))
+                 .filter(Q(held_until__isnull=True) | Q(held_until__gt=OuterRef("permanently_ineligible_at")))
+                 .order_by("-held_from", "-id"))
     rows = (Officer.objects.filter(permanently_ineligible_at__isnull=False)
-            .annotate(action_agency=Coalesce(Subquery(finding_agency), "agency__name"))
+            .annotate(action_agency=Coalesce(Subquery(finding_agency), "agency__name"),
+                      license_then=Subquery(held_then.values("license_number")[:1]),
+                      state_then=Subquery(held_then.values("state")[:1]),
+                      was_certified=Exists(OfficerCertification.objects.filter(officer_id=OuterRef("pk"))))
             .order_by("permanently_ineligible_at", "id")
-            .values("first_name", "last_name", "license_number", "state", "action_agency",
-                    "permanently_ineligible_at"))
+            .values("first_name", "last_name", "license_number", "state", "action_agency", "license_then",
+                    "state_then", "was_certified", "permanently_ineligible_at"))
     return [{
-        "officer_name": f"{r['first_name']} {r['last_name']}", "license_number": r["license_number"],
-        "state": r["state"], "agency": r["action_agency"], "action": "certification_revoked",
+        "officer_name": f"{r['first_name']} {r['last_name']}",
+        "license_number": r["license_then"] or r["license_number"], "state": r["state_then"] or r["state"],
+        "agency": r["action_agency"], "action": "certification_revoked" if r["was_certified"] else INELIGIBLE_STATUS,
         "action_date": timezone.localdate(r["permanently_ineligible_at"]).isoformat(),
+        "current_license_number": r["license_number"], "current_state": r["state"],
     } for r in rows]

@@ -2,24 +2,29 @@
 
 Lifecycles (agency certification, plaque, officer certification, finding) each move through ONE transition
 function with an allowed map and a compare-and-swap update; nothing else sets their `status`. The daily sweeps
-are the set-based form of the same transitions (`_bulk_transition`): one UPDATE per sweep.
+are the set-based form of the same transitions (`Lifecycle.bulk_transition`): one UPDATE per sweep.
 """
 
 import hashlib
+import io
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from agencies.models import Agency, Officer, Role, User
-from agencies.services import officer_mark_permanently_ineligible
+from agencies.services import officer_link_same_person, officer_mark_permanently_ineligible
 from core.audit import audit_record
 from core.codes import verification_code_new
 from core.exceptions import ApplicationError, full_clean_or_raise
 from core.notifications import email_send_on_commit
+from core.services import model_update_prepare
+from core.transitions import Lifecycle
+from core.uploads import DOCUMENT_TYPES, delete_stored_file_on_commit, display_name, file_type_check, storage_name
 
 from .models import (
     AGENCY_CERTIFICATION_OPEN,
@@ -75,69 +80,6 @@ def _one_year_cycle(start: date) -> date:
     return anniversary - timedelta(days=1)
 
 
-def _cas_transition(*, model, allowed: dict, verbs: dict, noun: str, obj, to: str, actor, reason: str = "",
-                    fields: dict | None = None, data: dict | None = None):
-    """Compare-and-swap `obj` from its current status to `to` and append the ledger entry. Callers hold a
-    transaction; each lifecycle below wraps this with its own allowed map."""
-    current = obj.status
-    if to not in allowed.get(current, ()):
-        raise ApplicationError("invalid_transition", f"A {noun.replace('_', ' ')} cannot go from {current} to {to}.",
-                               status_code=409)
-    fields = dict(fields or {})
-    moved = model.objects.filter(pk=obj.pk, status=current).update(status=to, **fields)
-    if moved != 1:
-        raise ApplicationError("concurrent_change", f"This {noun.replace('_', ' ')} changed meanwhile; reload and "
-                               "retry.", status_code=409)
-    obj.status = to
-    for name, value in fields.items():
-        setattr(obj, name, value)
-    audit_record(actor=actor, action=f"{noun}.{verbs[to]}", target=obj,
-                 data={"from": current, "to": to, **({"reason": reason} if reason else {}), **(data or {})})
-    return obj
-
-
-def _bulk_transition(*, model, allowed: dict, verbs: dict, noun: str, queryset, from_status: str, to: str, actor,
-                     fields: dict, reason: str = "") -> list[int]:
-    """The set-based form of a transition for the sweeps: ONE statement moves every due row, and ONE ledger entry
-    lists every id it moved (so a sweep of a million certifications is one UPDATE and one append, not a million).
-
-    On PostgreSQL the UPDATE locks the due rows itself (`FOR UPDATE SKIP LOCKED` in its subquery, so a concurrent
-    sweep skips them) and RETURNING gives exactly the ids it moved. SQLite has a single writer: the ids are read,
-    then moved, inside the same transaction."""
-    if to not in allowed.get(from_status, ()):
-        raise ApplicationError("invalid_transition", f"{from_status} -> {to} is not allowed.", status_code=409)
-    due = queryset.filter(status=from_status)
-    if connection.vendor == "postgresql":
-        ids = _update_returning_ids(model=model, due=due, values={"status": to, **fields})
-    else:
-        ids = list(due.order_by("pk").values_list("pk", flat=True))
-        if ids:
-            model.objects.filter(pk__in=due.values("pk")).update(status=to, **fields)
-    if not ids:
-        return []
-    ids.sort()
-    audit_record(actor=actor, action=f"{noun}.{verbs[to]}", data={
-        "from": from_status, "to": to, **({"reason": reason} if reason else {}), "count": len(ids), "ids": ids,
-    })
-    return ids
-
-
-def _update_returning_ids(*, model, due, values: dict) -> list[int]:
-    """UPDATE <table> SET ... WHERE id IN (<due rows, FOR UPDATE SKIP LOCKED>) RETURNING id, in one statement."""
-    compiler = due.select_for_update(skip_locked=True).values("pk").query.get_compiler(connection=connection)
-    subquery, sub_params = compiler.as_sql()
-    assignments, params = [], []
-    for name, value in values.items():
-        field = model._meta.get_field(name)
-        assignments.append(f"{connection.ops.quote_name(field.column)} = %s")
-        params.append(field.get_db_prep_save(value, connection))
-    table, pk = connection.ops.quote_name(model._meta.db_table), connection.ops.quote_name(model._meta.pk.column)
-    with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {table} SET {', '.join(assignments)} WHERE {pk} IN ({subquery}) RETURNING {pk}",  # noqa: S608 - names from model metadata, values as parameters
-                       [*params, *sub_params])
-        return [row[0] for row in cursor.fetchall()]
-
-
 # --- programmes and requirements ----------------------------------------------------------------------------
 
 def certification_programme_create(*, actor, code: str, name: str, description: str = "") -> CertificationProgramme:
@@ -169,11 +111,7 @@ REQUIREMENT_EDITABLE_FIELDS = ("title", "description", "position", "is_active")
 
 def programme_requirement_update(*, actor, requirement: ProgrammeRequirement, data: dict) -> ProgrammeRequirement:
     """Edit or retire a checklist item. Applications already under way keep the checklist they started with."""
-    changes = {}
-    for name, value in data.items():
-        if name in REQUIREMENT_EDITABLE_FIELDS and getattr(requirement, name) != value:
-            changes[name] = {"from": getattr(requirement, name), "to": value}
-            setattr(requirement, name, value)
+    changes = model_update_prepare(requirement, data, REQUIREMENT_EDITABLE_FIELDS)
     if not changes:
         return requirement
     full_clean_or_raise(requirement)
@@ -195,10 +133,13 @@ AGENCY_CERTIFICATION_VERBS = {ACS.UNDER_REVIEW: "submitted", ACS.ISSUED: "issued
                               ACS.REVOKED: "revoked"}
 
 
+AGENCY_CERTIFICATION_LIFECYCLE = Lifecycle(model=AgencyCertification, allowed=AGENCY_CERTIFICATION_ALLOWED,
+                                           verbs=AGENCY_CERTIFICATION_VERBS, noun="agency_certification")
+
+
 def _agency_certification_transition(*, certification, to, actor, reason="", fields=None, data=None):
-    return _cas_transition(model=AgencyCertification, allowed=AGENCY_CERTIFICATION_ALLOWED,
-                           verbs=AGENCY_CERTIFICATION_VERBS, noun="agency_certification", obj=certification, to=to,
-                           actor=actor, reason=reason, fields=fields, data=data)
+    return AGENCY_CERTIFICATION_LIFECYCLE.transition(obj=certification, to=to, actor=actor, reason=reason,
+                                                     fields=fields, data=data)
 
 
 def _checklist_create(certification: AgencyCertification) -> int:
@@ -331,9 +272,8 @@ def agency_certifications_expire_due(*, today: date | None = None, actor="certif
     """Daily sweep: every issued certificate whose validity ended is expired, in one UPDATE."""
     today = today or timezone.localdate()
     with transaction.atomic():
-        return _bulk_transition(
-            model=AgencyCertification, allowed=AGENCY_CERTIFICATION_ALLOWED, verbs=AGENCY_CERTIFICATION_VERBS,
-            noun="agency_certification", queryset=AgencyCertification.objects.filter(valid_until__lt=today),
+        return AGENCY_CERTIFICATION_LIFECYCLE.bulk_transition(
+            queryset=AgencyCertification.objects.filter(valid_until__lt=today),
             from_status=ACS.ISSUED, to=ACS.EXPIRED, actor=actor, fields={"expired_at": timezone.now()},
             reason="validity ended",
         )
@@ -416,26 +356,62 @@ def requirement_status_mark(*, actor, status: RequirementStatus, state: str, not
     if state == RequirementState.REJECTED and not note.strip():
         raise ApplicationError("validation_error", "Say why the item is rejected.",
                                fields={"note": ["A rejection needs a note."]})
-    return _checklist_item_set(actor=actor, status=status, state=state, verb=verbs[state], fields={"note": note})
+    fields = {"note": note}
+    if state == RequirementState.REJECTED:
+        fields["rejections"] = [*status.rejections, {"at": timezone.now().isoformat(),
+                                                      "by": _actor_label(actor), "note": note}]
+    return _checklist_item_set(actor=actor, status=status, state=state, verb=verbs[state], fields=fields)
 
 
-def requirement_document_upload(*, actor, status: RequirementStatus, name: str, content: bytes) -> RequirementStatus:
-    """The agency uploads the document a document item asks for; staff then review it."""
-    from django.core.files.base import ContentFile
+def _actor_label(actor) -> str:
+    return actor if isinstance(actor, str) else actor.get_username()
 
+
+def _after_agency_submission(*, actor, status: RequirementStatus, meets: bool) -> str:
+    """The state an agency's new evidence leaves an item in. A staff rejection stands: once an item was rejected,
+    nothing the agency sends meets it again — it goes back to staff review (submitted) until staff mark it met."""
+    if status.rejections and not _is_staff(actor):
+        return RequirementState.SUBMITTED
+    return RequirementState.MET if meets else RequirementState.SUBMITTED
+
+
+def _is_staff(actor) -> bool:
+    return isinstance(actor, str) or bool(getattr(actor, "is_certification_staff", False))
+
+
+def requirement_document_upload(*, actor, status: RequirementStatus, name: str, content: bytes,
+                                declared_type: str = "") -> RequirementStatus:
+    """The agency uploads the document a document item asks for; staff then review it.
+
+    The type is decided by the content (PDF, PNG, JPEG, DOCX, XLSX, ODT); the file is stored under a random name and
+    the file it replaces is deleted once the change commits."""
     if status.requirement.kind != RequirementKind.DOCUMENT:
         raise ApplicationError("wrong_requirement_kind", "This requirement does not take a document.",
                                status_code=409)
     if status.certification.status not in AGENCY_CERTIFICATION_OPEN:  # don't store a file we would refuse
         raise ApplicationError("checklist_closed", f"The checklist of a {status.certification.status} certification "
                                "cannot change.", status_code=409)
+    file_type = file_type_check(io.BytesIO(content), name=name, size=len(content),
+                                max_bytes=settings.MAX_UPLOAD_BYTES, allowed=DOCUMENT_TYPES,
+                                declared_type=declared_type)
     digest = hashlib.sha256(content).hexdigest()
-    with transaction.atomic():
-        status.document.save(name, ContentFile(content), save=False)
-        return _checklist_item_set(actor=actor, status=status, state=RequirementState.SUBMITTED,
-                                   verb="document_uploaded",
-                                   fields={"document": status.document, "document_sha256": digest},
-                                   data={"sha256": digest, "name": name})
+    shown_name = display_name(name, file_type)
+    replaced, storage = status.document.name, status.document.storage
+    status.document.save(storage_name(file_type), ContentFile(content), save=False)
+    try:
+        with transaction.atomic():
+            line = _checklist_item_set(actor=actor, status=status, state=RequirementState.SUBMITTED,
+                                       verb="document_uploaded",
+                                       fields={"document": status.document, "document_sha256": digest,
+                                               "document_name": shown_name,
+                                               "document_content_type": file_type.content_type},
+                                       data={"sha256": digest, "name": shown_name, "type": file_type.key})
+            delete_stored_file_on_commit(storage, replaced)
+    except Exception:
+        # The new file is on disk before the row changes; if the change fails, nothing may point at it.
+        status.document.delete(save=False)
+        raise
+    return line
 
 
 def requirement_attest(*, actor, status: RequirementStatus, text: str, attested_by_name: str) -> RequirementStatus:
@@ -446,7 +422,8 @@ def requirement_attest(*, actor, status: RequirementStatus, text: str, attested_
         raise ApplicationError("validation_error", "An attestation needs its statement and who signs it.",
                                fields={k: ["This field is required."] for k, v in
                                        (("text", text), ("attested_by_name", attested_by_name)) if not v.strip()})
-    return _checklist_item_set(actor=actor, status=status, state=RequirementState.MET, verb="attested",
+    state = _after_agency_submission(actor=actor, status=status, meets=True)
+    return _checklist_item_set(actor=actor, status=status, state=state, verb="attested",
                                fields={"attestation_text": text, "attested_by_name": attested_by_name},
                                data={"attested_by_name": attested_by_name})
 
@@ -461,9 +438,11 @@ PLAQUE_ALLOWED = {
 PLAQUE_VERBS = {PlaqueStatus.PRINTED: "printed", PlaqueStatus.SHIPPED: "shipped", PlaqueStatus.DELIVERED: "delivered"}
 
 
+PLAQUE_LIFECYCLE = Lifecycle(model=Plaque, allowed=PLAQUE_ALLOWED, verbs=PLAQUE_VERBS, noun="plaque")
+
+
 def _plaque_transition(*, plaque, to, actor, fields=None, data=None):
-    return _cas_transition(model=Plaque, allowed=PLAQUE_ALLOWED, verbs=PLAQUE_VERBS, noun="plaque", obj=plaque,
-                           to=to, actor=actor, fields=fields, data=data)
+    return PLAQUE_LIFECYCLE.transition(obj=plaque, to=to, actor=actor, fields=fields, data=data)
 
 
 def plaque_advance(*, actor, plaque: Plaque, to: str, carrier: str = "", tracking_number: str = "") -> Plaque:
@@ -544,10 +523,13 @@ OFFICER_CERTIFICATION_ALLOWED = {
 OFFICER_CERTIFICATION_VERBS = {OCS.ACTIVE: "regranted", OCS.LAPSED: "lapsed", OCS.REVOKED: "revoked"}
 
 
+OFFICER_CERTIFICATION_LIFECYCLE = Lifecycle(model=OfficerCertification, allowed=OFFICER_CERTIFICATION_ALLOWED,
+                                            verbs=OFFICER_CERTIFICATION_VERBS, noun="officer_certification")
+
+
 def _officer_certification_transition(*, certification, to, actor, reason="", fields=None, data=None):
-    return _cas_transition(model=OfficerCertification, allowed=OFFICER_CERTIFICATION_ALLOWED,
-                           verbs=OFFICER_CERTIFICATION_VERBS, noun="officer_certification", obj=certification,
-                           to=to, actor=actor, reason=reason, fields=fields, data=data)
+    return OFFICER_CERTIFICATION_LIFECYCLE.transition(obj=certification, to=to, actor=actor, reason=reason,
+                                                      fields=fields, data=data)
 
 
 def _officer_may_be_certified(officer: Officer) -> Officer:
@@ -565,9 +547,6 @@ def _officer_may_be_certified(officer: Officer) -> Officer:
 def _ce_hours_check(*, officer: Officer, start: date, end: date) -> Decimal:
     hours = officer_ce_hours_between(officer_id=officer.pk, start=start, end=end)
     required = Decimal(str(settings.OFFICER_CE_HOURS_PER_CYCLE))
-    if hours is None:
-        raise ApplicationError("training_unavailable", "Training records are not available to count CE hours.",
-                               status_code=409)
     if hours < required:
         raise ApplicationError("insufficient_ce_hours",
                                f"{hours} CE hours between {start} and {end}; {required} are required.",
@@ -642,9 +621,8 @@ def officer_certifications_lapse_due(*, today: date | None = None,
     """Daily sweep: active certifications whose cycle ended unrenewed become lapsed, in one UPDATE."""
     today = today or timezone.localdate()
     with transaction.atomic():
-        return _bulk_transition(
-            model=OfficerCertification, allowed=OFFICER_CERTIFICATION_ALLOWED, verbs=OFFICER_CERTIFICATION_VERBS,
-            noun="officer_certification", queryset=OfficerCertification.objects.filter(valid_until__lt=today),
+        return OFFICER_CERTIFICATION_LIFECYCLE.bulk_transition(
+            queryset=OfficerCertification.objects.filter(valid_until__lt=today),
             from_status=OCS.ACTIVE, to=OCS.LAPSED, actor=actor, fields={"lapsed_at": timezone.now()},
             reason="cycle ended without renewal",
         )
@@ -664,9 +642,11 @@ FINDING_VERBS = {FS.NOTICED: "noticed", FS.RESPONDED: "response_recorded", FS.DE
 EVIDENCE_MAX_ITEMS = 50
 
 
+FINDING_LIFECYCLE = Lifecycle(model=Finding, allowed=FINDING_ALLOWED, verbs=FINDING_VERBS, noun="finding")
+
+
 def _finding_transition(*, finding, to, actor, reason="", fields=None, data=None):
-    return _cas_transition(model=Finding, allowed=FINDING_ALLOWED, verbs=FINDING_VERBS, noun="finding",
-                           obj=finding, to=to, actor=actor, reason=reason, fields=fields, data=data)
+    return FINDING_LIFECYCLE.transition(obj=finding, to=to, actor=actor, reason=reason, fields=fields, data=data)
 
 
 def finding_record(*, actor, officer: Officer, incident_date: date, summary: str, source: str,
@@ -769,15 +749,8 @@ def finding_verify(*, actor, finding: Finding) -> Finding:
         officer = officer_mark_permanently_ineligible(officer=finding.officer, actor=actor,
                                                       reason=f"Sustained excessive-force finding F-{finding.pk} "
                                                              "verified")
-        revoked = []
-        for certification in OfficerCertification.objects.select_for_update().filter(
-                officer=officer, status__in=[OCS.ACTIVE, OCS.LAPSED]):
-            _officer_certification_transition(
-                certification=certification, to=OCS.REVOKED, actor=actor, reason=f"finding F-{finding.pk} verified",
-                fields={"revoked_at": now, "revocation_category": RevocationCategory.SUSTAINED_FINDING,
-                        "revoked_by_finding": finding},
-                data={"finding": finding.pk})
-            revoked.append(certification.pk)
+        _officer_certifications_revoke(officer=officer, actor=actor, now=now, finding=finding,
+                                       reason=f"finding F-{finding.pk} verified")
         email_send_on_commit(
             to=[officer.email, *_agency_admin_emails({finding.agency_id, officer.agency_id})],
             subject=f"Finding F-{finding.pk} verified: certification revoked",
@@ -786,3 +759,49 @@ def finding_verify(*, actor, finding: Finding) -> Finding:
                   "Officer Certification is revoked and the officer is permanently ineligible for certification."),
         )
     return finding
+
+
+def _officer_certifications_revoke(*, officer: Officer, actor, now, reason: str, finding: Finding | None) -> list[int]:
+    revoked = []
+    for certification in OfficerCertification.objects.select_for_update().filter(
+            officer=officer, status__in=[OCS.ACTIVE, OCS.LAPSED]):
+        _officer_certification_transition(
+            certification=certification, to=OCS.REVOKED, actor=actor, reason=reason,
+            fields={"revoked_at": now, "revocation_category": RevocationCategory.SUSTAINED_FINDING,
+                    "revoked_by_finding": finding},
+            data={"finding": finding.pk if finding else None})
+        revoked.append(certification.pk)
+    return revoked
+
+
+def officer_records_link(*, actor, officer: Officer, same_person_as: Officer, reason: str) -> Officer:
+    """Staff record that two officer records are one person (e.g. re-licensed in another state). What the registry
+    says follows the person: if either record is permanently ineligible, the other becomes so too, in the same
+    transaction, and its certifications are revoked. A link is never undone."""
+    _require_staff(actor, "link officer records")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError("validation_error", "A link needs a reason.",
+                               fields={"reason": ["This field is required."]})
+    if officer.pk == same_person_as.pk:
+        raise ApplicationError("validation_error", "A record cannot be linked to itself.",
+                               fields={"same_person_as": ["Choose another record."]})
+    now = timezone.now()
+    with transaction.atomic():
+        # Lock both rows in id order, so two links of the same pair in opposite directions cannot deadlock.
+        locked = {o.pk: o for o in Officer.objects.select_for_update().filter(
+            pk__in=[officer.pk, same_person_as.pk]).order_by("pk")}
+        officer, other = locked[officer.pk], locked[same_person_as.pk]
+        officer_link_same_person(officer=officer, same_person_as=other, actor=actor, reason=reason)
+        ineligible = [o for o in (officer, other) if o.permanently_ineligible_at is not None]
+        if ineligible:
+            source = ineligible[0]
+            for record in (officer, other):
+                if record.permanently_ineligible_at is None:
+                    officer_mark_permanently_ineligible(
+                        officer=record, actor=actor,
+                        reason=f"Same person as permanently ineligible officer #{source.pk}")
+                    _officer_certifications_revoke(officer=record, actor=actor, now=now, finding=None,
+                                                   reason=f"linked to permanently ineligible officer #{source.pk}")
+    officer.refresh_from_db()
+    return officer

@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from core.admin import ReadOnlyInline, ReadOnlyModelAdmin
+
 from .models import Agreement, Coachee, CoachingSession, CoachProfile, NeedPriority, NeedsAssessment
 
 
 @admin.register(CoachProfile)
-class CoachProfileAdmin(admin.ModelAdmin):
+class CoachProfileAdmin(ReadOnlyModelAdmin):
     list_display = ("__str__", "highest_rank", "years_in_leadership", "former_agency_name", "capacity", "active")
     list_filter = ("active",)
     list_select_related = ("user",)
@@ -13,7 +15,7 @@ class CoachProfileAdmin(admin.ModelAdmin):
 
 
 @admin.register(Coachee)
-class CoacheeAdmin(admin.ModelAdmin):
+class CoacheeAdmin(ReadOnlyModelAdmin):
     list_display = ("last_name", "first_name", "coachee_type", "title", "agency")
     list_filter = ("coachee_type",)
     list_select_related = ("agency",)
@@ -21,13 +23,13 @@ class CoacheeAdmin(admin.ModelAdmin):
     autocomplete_fields = ("agency", "officer")
 
 
-class NeedPriorityInline(admin.TabularInline):
+class NeedPriorityInline(ReadOnlyInline):
     model = NeedPriority
     extra = 0
 
 
 @admin.register(NeedsAssessment)
-class NeedsAssessmentAdmin(admin.ModelAdmin):
+class NeedsAssessmentAdmin(ReadOnlyModelAdmin):
     list_display = ("coachee", "status", "remote_only", "created_at")
     list_filter = ("status", "remote_only")
     list_select_related = ("coachee",)
@@ -38,7 +40,7 @@ class NeedsAssessmentAdmin(admin.ModelAdmin):
     inlines = [NeedPriorityInline]
 
 
-class CoachingSessionInline(admin.TabularInline):
+class CoachingSessionInline(ReadOnlyInline):
     model = CoachingSession
     extra = 0
     # The coach's private notes are theirs alone: not even staff read them here.
@@ -51,7 +53,7 @@ class CoachingSessionInline(admin.TabularInline):
 
 
 @admin.register(Agreement)
-class AgreementAdmin(admin.ModelAdmin):
+class AgreementAdmin(ReadOnlyModelAdmin):
     list_display = ("id", "coach", "coachee", "sponsor_agency", "status", "start_date", "end_date")
     list_filter = ("status", "cadence")
     list_select_related = ("coach__user", "coachee", "sponsor_agency")
@@ -64,7 +66,7 @@ class AgreementAdmin(admin.ModelAdmin):
 
 
 @admin.register(CoachingSession)
-class CoachingSessionAdmin(admin.ModelAdmin):
+class CoachingSessionAdmin(ReadOnlyModelAdmin):
     list_display = ("agreement", "held_on", "duration_minutes")
     list_select_related = ("agreement__coach__user", "agreement__coachee")
     exclude = ("private_notes",)  # the coach's alone

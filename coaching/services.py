@@ -11,7 +11,10 @@ from django.utils import timezone
 from agencies.models import Agency, Officer, Role
 from core.audit import audit_record
 from core.exceptions import ApplicationError, full_clean_or_raise
+from core.services import model_update_prepare
 from core.vocabulary import COACHING_AREA_KEYS
+from evaluations.selectors import cycle_subject_id, officer_released_development_areas
+from evaluations.services import cycle_create_follow_up
 
 from . import matching
 from .models import (
@@ -205,11 +208,7 @@ def _require_open(assessment: NeedsAssessment) -> None:
 def needs_assessment_update(*, assessment: NeedsAssessment, actor, data: dict) -> NeedsAssessment:
     """Change fields of an open assessment; `priorities` and `conflicts`, when given, replace the whole set."""
     _require_open(assessment)
-    changes = {}
-    for name in ASSESSMENT_FIELDS:
-        if name in data and getattr(assessment, name) != data[name]:
-            changes[name] = {"from": getattr(assessment, name), "to": data[name]}
-            setattr(assessment, name, data[name])
+    changes = model_update_prepare(assessment, data, ASSESSMENT_FIELDS)
     if "languages" in changes:
         _require_languages(assessment.languages)
     priorities = _priorities_clean(data["priorities"]) if "priorities" in data else None
@@ -250,11 +249,6 @@ def needs_assessment_prefill_from_360(*, assessment: NeedsAssessment, actor) -> 
     if coachee.officer_id is None:
         raise ApplicationError("coachee_not_an_officer", "Only a coachee linked to an officer on the roster has "
                                "360 reports.", status_code=409)
-    try:
-        from evaluations.selectors import officer_released_development_areas
-    except ImportError as exc:
-        raise ApplicationError("evaluations_unavailable", "360 evaluations are not available yet.",
-                               status_code=409) from exc
     areas = officer_released_development_areas(officer_id=coachee.officer_id)
     if areas is None:
         raise ApplicationError("no_released_report", "This coachee has no released 360 report to prefill from.",
@@ -393,11 +387,6 @@ def agreement_propose(*, assessment: NeedsAssessment, coach: CoachProfile, actor
 
 def _baseline_cycle_check(*, cycle_id: int, coachee, field: str) -> None:
     """A baseline 360 cycle must exist and evaluate this coachee (the officer they are linked to)."""
-    try:
-        from evaluations.selectors import cycle_subject_id
-    except ImportError as exc:
-        raise ApplicationError("evaluations_unavailable", "360 evaluations are not available yet.",
-                               status_code=409) from exc
     if coachee.officer_id is None or cycle_subject_id(cycle_id=cycle_id) != coachee.officer_id:
         raise ApplicationError("validation_error", "The request is not valid.",
                                fields={field: [f"No 360 cycle {cycle_id} evaluates this coachee."]})
@@ -533,11 +522,6 @@ def agreement_follow_up_start(*, agreement: Agreement, actor, opens_at: datetime
         raise ApplicationError("validation_error", "The request is not valid.", fields=errors)
     # Whoever names it, the baseline must evaluate this coachee: the follow-up copies its subject and raters.
     _baseline_cycle_check(cycle_id=source, coachee=agreement.coachee, field="source_cycle_id")
-    try:
-        from evaluations.services import cycle_create_follow_up
-    except ImportError as exc:
-        raise ApplicationError("evaluations_unavailable", "360 evaluations are not available yet.",
-                               status_code=409) from exc
     with transaction.atomic():
         locked = Agreement.objects.select_for_update().get(pk=agreement.pk)
         if locked.follow_up_cycle_id is not None:

@@ -26,7 +26,9 @@ DEBUG = env.bool("DEBUG", default=DJANGO_ENV == "development")
 # In production a missing secret must stop the process at start-up, not surface later as a weak default.
 _DEV_SECRET = "django-insecure-development-only-key-do-not-use-in-production-0123456789"  # noqa: S105 - development only; production refuses to start without SECRET_KEY
 if IS_PRODUCTION:
-    _missing = [name for name in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL") if not env.str(name, default="")]
+    # CACHE_URL: the rate-limit counters must be shared by every worker process (see "Cache" below).
+    _missing = [name for name in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "CACHE_URL")
+                if not env.str(name, default="")]
     if _missing:
         raise ImproperlyConfigured(f"DJANGO_ENV=production needs these environment variables: {', '.join(_missing)}")
 SECRET_KEY = env.str("SECRET_KEY", default=_DEV_SECRET)
@@ -107,6 +109,18 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # --- Cache (login and token-guess counters live here; Redis in production so limits hold across workers) -------
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://peacecert")}
+# A per-process cache (local memory, dummy) or one whose incr is a read-then-write (file, database) would let
+# every gunicorn worker count on its own, multiplying each limit by the number of workers: production refuses it.
+SHARED_COUNTER_CACHE_BACKENDS = (
+    "django.core.cache.backends.redis.RedisCache",
+    "django.core.cache.backends.memcached.PyMemcacheCache",
+    "django.core.cache.backends.memcached.PyLibMCCache",
+)
+if IS_PRODUCTION and CACHES["default"]["BACKEND"] not in SHARED_COUNTER_CACHE_BACKENDS:
+    raise ImproperlyConfigured(
+        "DJANGO_ENV=production needs CACHE_URL to name a shared cache with atomic counters (redis:// or "
+        f"pymemcache://), not {CACHES['default']['BACKEND']}: rate limits must hold across worker processes"
+    )
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -184,9 +198,11 @@ SIMPLE_JWT = {
     "TOKEN_REFRESH_SERIALIZER": "agencies.auth.SessionBoundRefreshSerializer",
 }
 
-# Login rate limits: attempts per window, counted atomically in the cache before the password is checked.
+# Login rate limits (API and admin share them): failed attempts per window, reserved atomically in the cache before
+# the password is checked and given back on success. Per address sized for an agency office of 500 people behind
+# one NAT address (a shift change of typos fits; a password spray of more than 300 accounts per 15 minutes does not).
 LOGIN_MAX_ATTEMPTS_PER_ACCOUNT = env.int("LOGIN_MAX_ATTEMPTS_PER_ACCOUNT", default=10)
-LOGIN_MAX_ATTEMPTS_PER_ADDRESS = env.int("LOGIN_MAX_ATTEMPTS_PER_ADDRESS", default=50)
+LOGIN_MAX_ATTEMPTS_PER_ADDRESS = env.int("LOGIN_MAX_ATTEMPTS_PER_ADDRESS", default=300)
 LOGIN_WINDOW_SECONDS = env.int("LOGIN_WINDOW_SECONDS", default=900)
 
 SPECTACULAR_SETTINGS = {
@@ -241,6 +257,14 @@ LLM_API_KEY = env.str("LLM_API_KEY", default="")
 LLM_MODEL = env.str("LLM_MODEL", default="gpt-4o-mini")
 LLM_TIMEOUT_SECONDS = env.float("LLM_TIMEOUT_SECONDS", default=30.0)
 LLM_MAX_RETRIES = env.int("LLM_MAX_RETRIES", default=2)
+# One deadline around the whole model step (every retry and re-ask included); then the built-in summariser.
+LLM_OVERALL_DEADLINE_SECONDS = env.float("LLM_OVERALL_DEADLINE_SECONDS", default=90.0)
+LLM_MAX_TOKENS = env.int("LLM_MAX_TOKENS", default=1500)
+# The model is asked only when at least this many comments are shown; fewer get the built-in summary.
+EVALUATION_LLM_MIN_COMMENTS = env.int("EVALUATION_LLM_MIN_COMMENTS", default=5)
+# Without a broker (eager Celery), run the report pipeline in a background thread after the response, so closing a
+# cycle never waits for the model. Off in tests that need the pipeline to have run when `cycle_close` returns.
+EVALUATION_PIPELINE_IN_BACKGROUND = env.bool("EVALUATION_PIPELINE_IN_BACKGROUND", default=True)
 
 # --- Programme thresholds (defaults from the programme's rules) --------------------------------------------
 AGENCY_CERTIFICATION_VALID_DAYS = env.int("AGENCY_CERTIFICATION_VALID_DAYS", default=730)
@@ -254,7 +278,12 @@ EVALUATION_REPORT_PROMISE_HOURS = env.int("EVALUATION_REPORT_PROMISE_HOURS", def
 AGENCY_CERTIFICATION_REMINDER_DAYS = env.list("AGENCY_CERTIFICATION_REMINDER_DAYS", cast=int, default=[90, 30, 7])
 EVALUATION_REMINDER_HOURS_BEFORE_CLOSE = env.list("EVALUATION_REMINDER_HOURS_BEFORE_CLOSE", cast=int,
                                                   default=[72, 24])
-EVALUATION_TOKEN_GUESSES_PER_ADDRESS = env.int("EVALUATION_TOKEN_GUESSES_PER_ADDRESS", default=30)
+# Unknown reviewer links per address per hour (a valid link always works, whatever the count).
+EVALUATION_TOKEN_GUESSES_PER_ADDRESS = env.int("EVALUATION_TOKEN_GUESSES_PER_ADDRESS", default=100)
+# Disclosure by statistics: an anonymous group shows min/max/sd only from this many raters (at 3, mean, min, max and
+# sd together reveal every rating), and its comments only when at least this many of its raters wrote one.
+EVALUATION_SPREAD_MINIMUM = env.int("EVALUATION_SPREAD_MINIMUM", default=5)
+EVALUATION_COMMENT_MINIMUM = env.int("EVALUATION_COMMENT_MINIMUM", default=3)
 COACHING_AGREEMENT_MIN_MONTHS = env.int("COACHING_AGREEMENT_MIN_MONTHS", default=3)
 COACHING_AGREEMENT_MAX_MONTHS = env.int("COACHING_AGREEMENT_MAX_MONTHS", default=6)
 TOOLKIT_MAX_FILE_BYTES = env.int("TOOLKIT_MAX_FILE_BYTES", default=25 * 1024 * 1024)
@@ -262,6 +291,13 @@ TRAINING_CREDIT_IMPORT_MAX_ROWS = env.int("TRAINING_CREDIT_IMPORT_MAX_ROWS", def
 PUBLIC_REGISTRY_REQUESTS_PER_MINUTE = env.int("PUBLIC_REGISTRY_REQUESTS_PER_MINUTE", default=120)
 
 # --- Security -------------------------------------------------------------------------------------------
+# How many reverse proxies of ours sit in front of the app; core.client.client_address trusts that many
+# X-Forwarded-For entries from the right and no more. 0 = the header is ignored (the app is reached directly).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more")
+# Our limits key on client_address; should a DRF throttle ever be added, its get_ident trusts the same hops.
+REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -281,10 +317,24 @@ if IS_PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
+# Reviewer links carry their secret in the path: every handler masks it (core.log_masking). Django's own "django" and
+# "django.server" (runserver's access log) loggers are redefined here so no handler from Django's defaults, which
+# would print the path unmasked, stays attached.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"mask_secret_links": {"()": "core.log_masking.SecretLinkFilter"}},
+    "formatters": {"django.server": {"()": "django.utils.log.ServerFormatter",
+                                     "format": "[{server_time}] {message}", "style": "{"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["mask_secret_links"]},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server",
+                          "filters": ["mask_secret_links"]},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+        "django.db.backends": {"level": "WARNING"},
+    },
 }

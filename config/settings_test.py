@@ -16,6 +16,8 @@ from .settings import CELERY_BROKER_URL as _CONFIGURED_BROKER  # noqa: E402
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = True
+# Eager tasks run in the test's own transaction; the background hand-off is tested on its own (test_llm.py).
+EVALUATION_PIPELINE_IN_BACKGROUND = False
 # The real-worker test reads the configured broker from here and turns eager mode off for its own duration.
 CELERY_BROKER_URL_FOR_WORKER_TESTS = _CONFIGURED_BROKER if _CONFIGURED_BROKER != "memory://" else ""
 MEDIA_ROOT = os.path.join(tempfile.gettempdir(), "peacecert-test-media")

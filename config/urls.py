@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from agencies.admin_login import RateLimitedAdminAuthenticationForm
 from agencies.urls import auth_urlpatterns
 from core import views as core_views
 
@@ -40,3 +41,5 @@ handler500 = "core.views.json_server_error"
 
 admin.site.site_header = "PeaceCert administration"
 admin.site.site_title = "PeaceCert"
+# The admin login is a second door to the same accounts: it spends the API login's budget (agencies/admin_login.py).
+admin.site.login_form = RateLimitedAdminAuthenticationForm

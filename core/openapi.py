@@ -7,6 +7,8 @@ from drf_spectacular.openapi import AutoSchema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
+from .text import FORBIDDEN_CHARACTERS_CLASS
+
 
 class ApiErrorSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="Stable machine-readable error code, e.g. validation_error.")
@@ -18,10 +20,11 @@ class ApiErrorSerializer(serializers.Serializer):
 
 
 def text_pattern(field) -> str:
-    """What a CharField accepts, as a pattern: no NUL character (DRF refuses them), and - since input is trimmed
-    before it is checked ("  " is blank, " a" is one character long) - unless blank is allowed, a non-space
-    character, or with a minimum length n, n characters from the first non-space to the last one."""
-    other, solid = r"[^\x00]", r"[^\s\x00]"
+    """What a CharField accepts, as a pattern: no NUL or other control character (core.text; tab and line breaks
+    are allowed), and - since input is trimmed before it is checked ("  " is blank, " a" is one character long) -
+    unless blank is allowed, a non-space character, or with a minimum length n, n characters from the first
+    non-space to the last one."""
+    other, solid = rf"[^{FORBIDDEN_CHARACTERS_CLASS}]", rf"[^\s{FORBIDDEN_CHARACTERS_CLASS}]"
     if field.allow_blank or not field.trim_whitespace:
         # "+", not "*": drf-spectacular documents an allowed blank as oneOf [this pattern, maxLength 0], and "" must
         # match only one of them.

@@ -10,12 +10,18 @@ import re
 from rest_framework import serializers
 from rest_framework.utils import html
 
+from .text import FORBIDDEN_CHARACTER_MESSAGE, forbidden_character
+
 _original_to_internal_value = serializers.CharField.to_internal_value
 
 
 def _strict_to_internal_value(self, data):
     if not isinstance(data, str):
         self.fail("invalid")
+    # One rule for text wherever it comes from (core.text; the CSV imports apply it too): checked before trimming,
+    # which would silently drop some control characters from the ends.
+    if forbidden_character(data) is not None:
+        self.fail("control_character")
     return _original_to_internal_value(self, data)
 
 
@@ -24,6 +30,7 @@ def make_char_fields_strict() -> None:
         serializers.CharField.to_internal_value = _strict_to_internal_value
         serializers.CharField.default_error_messages = {
             **serializers.CharField.default_error_messages, "invalid": "Not a valid string.",
+            "control_character": FORBIDDEN_CHARACTER_MESSAGE,
         }
     make_json_scalars_strict()
 

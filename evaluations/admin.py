@@ -3,21 +3,23 @@ registered at all (they are anonymous and only ever read as aggregates)."""
 
 from django.contrib import admin
 
+from core.admin import ReadOnlyInline, ReadOnlyModelAdmin
+
 from .models import Competency, Cycle, Instrument, Invitation, Item, PipelineStep, Question, Report
 
 
-class CompetencyInline(admin.TabularInline):
+class CompetencyInline(ReadOnlyInline):
     model = Competency
     extra = 0
 
 
-class QuestionInline(admin.TabularInline):
+class QuestionInline(ReadOnlyInline):
     model = Question
     extra = 0
 
 
 @admin.register(Instrument)
-class InstrumentAdmin(admin.ModelAdmin):
+class InstrumentAdmin(ReadOnlyModelAdmin):
     list_display = ("title", "key", "version", "frozen_at", "created_at")
     list_filter = ("key",)
     search_fields = ("title", "key")
@@ -26,14 +28,14 @@ class InstrumentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Item)
-class ItemAdmin(admin.ModelAdmin):
+class ItemAdmin(ReadOnlyModelAdmin):
     list_display = ("text", "competency", "position")
     list_select_related = ("competency__instrument",)
     list_filter = ("competency__key",)
     search_fields = ("text",)
 
 
-class PipelineStepInline(admin.TabularInline):
+class PipelineStepInline(ReadOnlyInline):
     model = PipelineStep
     extra = 0
     can_delete = False
@@ -43,11 +45,11 @@ class PipelineStepInline(admin.TabularInline):
         return False
 
 
-class InvitationInline(admin.TabularInline):
+class InvitationInline(ReadOnlyInline):
     model = Invitation
     extra = 0
     can_delete = False
-    fields = ("rater_name", "rater_email", "relationship", "sent_at", "submitted_at")
+    fields = ("rater_name", "rater_email", "relationship", "sent_at", "submitted_at", "refused_at", "refusal_reason")
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
@@ -55,18 +57,20 @@ class InvitationInline(admin.TabularInline):
 
 
 @admin.register(Cycle)
-class CycleAdmin(admin.ModelAdmin):
+class CycleAdmin(ReadOnlyModelAdmin):
     list_display = ("id", "subject", "agency", "target_position", "status", "opens_at", "closes_at")
     list_filter = ("status", "agency")
     list_select_related = ("subject", "agency")
     search_fields = ("subject__last_name", "subject__first_name", "target_position")
+    # The rater review goes through the API's services (compare-and-swap on the list version, audited): read-only.
     readonly_fields = ("status", "subject", "agency", "instrument", "follow_up_of", "created_by", "opened_at",
-                       "closed_at", "report_ready_at", "released_at")
+                       "closed_at", "report_ready_at", "released_at", "raters_status", "raters_version",
+                       "raters_reviewed_by", "raters_reviewed_at", "raters_refusal_reason")
     inlines = [InvitationInline, PipelineStepInline]
 
 
 @admin.register(Report)
-class ReportAdmin(admin.ModelAdmin):
+class ReportAdmin(ReadOnlyModelAdmin):
     list_display = ("cycle", "band_computed", "band_final", "summariser", "released_by", "released_at")
     list_filter = ("band_computed", "summariser")
     list_select_related = ("cycle__subject", "released_by")

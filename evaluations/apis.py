@@ -13,15 +13,17 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agencies.selectors import agency_visible_to, officer_visible_to
+from core.client import client_address
 from core.exceptions import ApplicationError
 from core.filters import StrictFilterSet
 from core.openapi import ApiErrorSerializer
 from core.permissions import IsCertificationStaff, IsStaffOrAgencyAdmin
+from core.uploads import DownloadNegotiationMixin
 from core.vocabulary import COMPETENCIES
 
 from . import services
-from .models import Cycle, CycleStatus, Invitation, ReadinessBand, Relationship
-from .pdf import NOTICE_AI, NOTICE_BUILTIN
+from .models import Cycle, CycleStatus, Invitation, RatersStatus, ReadinessBand, Relationship
+from .pdf import report_notice
 from .selectors import (
     cycle_get_for_user,
     cycle_invitations,
@@ -173,6 +175,16 @@ class EvaluationNamedRefSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
+class EvaluationRatersReviewSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=RatersStatus.choices,
+                                     help_text="Staff review of the rater list; the cycle opens only when approved.")
+    version = serializers.IntegerField(help_text="Changes with every change of the list; approve the version you "
+                                                 "reviewed.")
+    reviewed_by = serializers.CharField(allow_null=True)
+    reviewed_at = serializers.DateTimeField(allow_null=True)
+    refusal_reason = serializers.CharField()
+
+
 class EvaluationCycleOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     subject = serializers.SerializerMethodField()
@@ -192,6 +204,14 @@ class EvaluationCycleOutputSerializer(serializers.Serializer):
     closed_at = serializers.DateTimeField(allow_null=True)
     report_ready_at = serializers.DateTimeField(allow_null=True)
     released_at = serializers.DateTimeField(allow_null=True)
+    raters = serializers.SerializerMethodField()
+
+    @extend_schema_field(EvaluationRatersReviewSerializer)
+    def get_raters(self, obj):
+        reviewer = obj.raters_reviewed_by
+        return {"status": obj.raters_status, "version": obj.raters_version,
+                "reviewed_by": (reviewer.get_full_name() or reviewer.get_username()) if reviewer else None,
+                "reviewed_at": obj.raters_reviewed_at, "refusal_reason": obj.raters_refusal_reason}
 
     @extend_schema_field(EvaluationNamedRefSerializer)
     def get_subject(self, obj):
@@ -349,22 +369,49 @@ class EvaluationInvitationInputSerializer(serializers.Serializer):
     relationship = serializers.ChoiceField(choices=Relationship.choices)
 
 
+INVITATION_STATUSES = [
+    ("refused", "Refused by certification staff (never sent; a sent link is dead)"),
+    ("awaiting_approval", "Waiting for staff approval of the rater list"),
+    ("approved", "Approved; sent when the cycle opens"),
+    ("sent", "Link sent, not answered yet"),
+    ("submitted", "Answered"),
+]
+
+
+def invitation_status(invitation, cycle) -> str:
+    if invitation.refused_at is not None:
+        return "refused"
+    if invitation.submitted_at is not None:
+        return "submitted"
+    if invitation.sent_at is not None:
+        return "sent"
+    return "approved" if cycle.raters_status == RatersStatus.APPROVED else "awaiting_approval"
+
+
 class EvaluationInvitationOutputSerializer(serializers.Serializer):
-    """Who was invited and whether they answered - never what they answered."""
+    """Who was invited and whether they answered - never what they answered (nor whether a draft exists)."""
 
     id = serializers.IntegerField()
     rater_name = serializers.CharField()
     rater_email = serializers.EmailField()
     relationship = serializers.CharField()
+    status = serializers.SerializerMethodField()
     sent = serializers.SerializerMethodField()
+    last_sent_at = serializers.DateTimeField(source="sent_at", allow_null=True)
     submitted = serializers.SerializerMethodField()
+    refusal_reason = serializers.CharField()
     created_at = serializers.DateTimeField()
 
+    @extend_schema_field(serializers.ChoiceField(choices=INVITATION_STATUSES))
+    def get_status(self, obj) -> str:
+        # The cycle comes from the view's context (one row for the whole page: the query count stays constant).
+        return invitation_status(obj, self.context.get("cycle") or obj.cycle)
+
     def get_sent(self, obj) -> bool:
-        return obj.sent_at is not None
+        return obj.sent_at is not None and obj.refused_at is None
 
     def get_submitted(self, obj) -> bool:
-        return obj.submitted_at is not None
+        return obj.submitted_at is not None and obj.refused_at is None
 
 
 class InvitationListCreateApi(generics.GenericAPIView):
@@ -376,7 +423,8 @@ class InvitationListCreateApi(generics.GenericAPIView):
     def get(self, request, cycle_id: int):
         cycle = cycle_get_for_user(user=request.user, cycle_id=cycle_id)
         page = self.paginate_queryset(cycle_invitations(cycle=cycle))
-        return self.get_paginated_response(EvaluationInvitationOutputSerializer(page, many=True).data)
+        return self.get_paginated_response(EvaluationInvitationOutputSerializer(page, many=True,
+                                                                                context={"cycle": cycle}).data)
 
     @extend_schema(request=EvaluationInvitationInputSerializer,
                    responses={201: EvaluationInvitationOutputSerializer}, tags=TAGS)
@@ -386,6 +434,81 @@ class InvitationListCreateApi(generics.GenericAPIView):
         serializer.is_valid(raise_exception=True)
         invitation = services.invitation_create(cycle=cycle, actor=request.user, **serializer.validated_data)
         return Response(EvaluationInvitationOutputSerializer(invitation).data, status=status.HTTP_201_CREATED)
+
+
+class EvaluationRatersApproveInputSerializer(serializers.Serializer):
+    version = serializers.IntegerField(min_value=0, max_value=2_147_483_647,
+                                       help_text="The rater-list version you reviewed (cycle.raters.version).")
+
+
+class EvaluationRatersRefuseInputSerializer(EvaluationRatersApproveInputSerializer):
+    reason = serializers.CharField(min_length=10, max_length=4000, help_text="What the sponsor must change.")
+
+
+class EvaluationInvitationRefuseInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(min_length=10, max_length=4000, help_text="Why this rater may not rate.")
+
+
+class RatersApproveApi(APIView):
+    """Staff approve the rater list (names, addresses, relationships) they reviewed; in an open cycle, approved
+    raters who have no link yet are e-mailed now."""
+
+    permission_classes = [IsCertificationStaff]
+
+    @extend_schema(request=EvaluationRatersApproveInputSerializer, responses=EvaluationCycleDetailOutputSerializer,
+                   tags=TAGS)
+    def post(self, request, cycle_id: int):
+        cycle = cycle_get_for_user(user=request.user, cycle_id=cycle_id)
+        serializer = EvaluationRatersApproveInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.raters_approve(cycle=cycle, actor=request.user, **serializer.validated_data)
+        return Response(EvaluationCycleDetailOutputSerializer(
+            cycle_get_for_user(user=request.user, cycle_id=cycle_id)).data)
+
+
+class RatersRefuseApi(APIView):
+    """Staff refuse a draft cycle's whole rater list with a reason; the sponsor's next change puts it back to
+    review."""
+
+    permission_classes = [IsCertificationStaff]
+
+    @extend_schema(request=EvaluationRatersRefuseInputSerializer, responses=EvaluationCycleDetailOutputSerializer,
+                   tags=TAGS)
+    def post(self, request, cycle_id: int):
+        cycle = cycle_get_for_user(user=request.user, cycle_id=cycle_id)
+        serializer = EvaluationRatersRefuseInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.raters_refuse(cycle=cycle, actor=request.user, **serializer.validated_data)
+        return Response(EvaluationCycleDetailOutputSerializer(
+            cycle_get_for_user(user=request.user, cycle_id=cycle_id)).data)
+
+
+class InvitationRefuseApi(APIView):
+    """Staff refuse one rater: never sent, a sent link dies, held answers are discarded; the row stays on record."""
+
+    permission_classes = [IsCertificationStaff]
+
+    @extend_schema(request=EvaluationInvitationRefuseInputSerializer, responses=EvaluationInvitationOutputSerializer,
+                   tags=TAGS)
+    def post(self, request, cycle_id: int, invitation_id: int):
+        invitation = invitation_get_for_user(user=request.user, cycle_id=cycle_id, invitation_id=invitation_id)
+        serializer = EvaluationInvitationRefuseInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        invitation = services.invitation_refuse(invitation=invitation, actor=request.user,
+                                                **serializer.validated_data)
+        return Response(EvaluationInvitationOutputSerializer(invitation).data)
+
+
+class InvitationResendApi(APIView):
+    """Remind a rater who has not answered with a new link; the old links stop working."""
+
+    permission_classes = [IsStaffOrAgencyAdmin]
+
+    @extend_schema(request=None, responses=EvaluationInvitationOutputSerializer, tags=TAGS)
+    def post(self, request, cycle_id: int, invitation_id: int):
+        invitation = invitation_get_for_user(user=request.user, cycle_id=cycle_id, invitation_id=invitation_id)
+        invitation = services.invitation_resend(invitation=invitation, actor=request.user)
+        return Response(EvaluationInvitationOutputSerializer(invitation).data)
 
 
 class InvitationDetailApi(APIView):
@@ -415,7 +538,29 @@ class EvaluationProvenanceSerializer(serializers.Serializer):
     prompt_tokens = serializers.IntegerField(allow_null=True)
     completion_tokens = serializers.IntegerField(allow_null=True)
     latency_ms = serializers.IntegerField(allow_null=True)
-    fallback_reason = serializers.CharField(source="llm_error")
+    fallback_reason = serializers.CharField(
+        source="llm_error", help_text="Why the built-in summariser wrote the summary, in our own words and counts "
+                                      "(never the model's text); empty when the model's summary is used.")
+    fallback_category = serializers.SerializerMethodField()
+    sent_to_model = serializers.SerializerMethodField()
+
+    def get_fallback_category(self, obj) -> str:
+        return services.fallback_category(obj.llm_error)
+
+    def get_sent_to_model(self, obj) -> bool:
+        return obj.summariser == "llm" or services.fallback_category(obj.llm_error) in (
+            "rejected", "failed", "deadline", "replaced_by_reviewer")
+
+
+class EvaluationReviewOutputSerializer(serializers.Serializer):
+    action = serializers.CharField(required=False, help_text="edited or builtin")
+    fields = serializers.ListField(child=serializers.CharField(), required=False)
+    by = serializers.CharField(required=False)
+    by_id = serializers.IntegerField(required=False)
+    at = serializers.CharField(required=False)
+    released_by = serializers.CharField(required=False)
+    released_by_id = serializers.IntegerField(required=False)
+    released_at = serializers.CharField(required=False)
 
 
 class EvaluationReportOutputSerializer(serializers.Serializer):
@@ -433,9 +578,12 @@ class EvaluationReportOutputSerializer(serializers.Serializer):
     provenance = EvaluationProvenanceSerializer(source="*")
     released_by = serializers.SerializerMethodField()
     released_at = serializers.DateTimeField(allow_null=True)
+    review = EvaluationReviewOutputSerializer(help_text="The staff review before release (who edited or replaced "
+                                                        "the summary, who released it).")
 
     def get_notice(self, obj) -> str:
-        return NOTICE_AI if obj.summariser == "llm" else NOTICE_BUILTIN
+        return report_notice(summariser=obj.summariser, fallback=services.fallback_category(obj.llm_error),
+                             review_action=(obj.review or {}).get("action", ""))
 
     def get_released_by(self, obj) -> str | None:
         if obj.released_by is None:
@@ -454,7 +602,7 @@ class ReportApi(APIView):
                                                                              cycle_id=cycle_id)).data)
 
 
-class ReportPdfApi(APIView):
+class ReportPdfApi(DownloadNegotiationMixin, APIView):
     permission_classes = [IsStaffOrAgencyAdmin]
 
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY}, tags=TAGS)
@@ -472,6 +620,54 @@ class EvaluationReleaseInputSerializer(serializers.Serializer):
                                    help_text="Final band; omit to keep the computed one.")
     reason = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="",
                                    help_text="Required when the band differs from the computed one.")
+
+
+class EvaluationReviewThemeSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=120)
+    summary = serializers.CharField(max_length=600)
+    comment_ids = serializers.ListField(child=serializers.CharField(max_length=12), max_length=20, default=list)
+
+
+class EvaluationReviewInputSerializer(serializers.Serializer):
+    narrative = serializers.CharField(max_length=4000, required=False)
+    themes = EvaluationReviewThemeSerializer(many=True, required=False, max_length=10)
+
+
+def _report_ready_cycle(request, cycle_id: int):
+    cycle = cycle_get_for_user(user=request.user, cycle_id=cycle_id)
+    if cycle.status != CycleStatus.REPORT_READY:
+        raise ApplicationError("report_not_ready", "Only a report that is ready and not yet released can be "
+                               "reviewed.", status_code=409)
+    return cycle
+
+
+class ReportReviewApi(APIView):
+    """Staff review before release: edit the narrative and/or themes (same rules as the model's answer; before and
+    after audited)."""
+
+    permission_classes = [IsCertificationStaff]
+
+    @extend_schema(request=EvaluationReviewInputSerializer, responses=EvaluationReportOutputSerializer, tags=TAGS)
+    def patch(self, request, cycle_id: int):
+        cycle = _report_ready_cycle(request, cycle_id)
+        serializer = EvaluationReviewInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.report_review_edit(cycle=cycle, actor=request.user, **serializer.validated_data)
+        return Response(EvaluationReportOutputSerializer(report_get_for_user(user=request.user,
+                                                                             cycle_id=cycle_id)).data)
+
+
+class ReportUseBuiltinApi(APIView):
+    """Staff review before release: replace the summary with the built-in deterministic one (audited)."""
+
+    permission_classes = [IsCertificationStaff]
+
+    @extend_schema(request=None, responses=EvaluationReportOutputSerializer, tags=TAGS)
+    def post(self, request, cycle_id: int):
+        cycle = _report_ready_cycle(request, cycle_id)
+        services.report_review_use_builtin(cycle=cycle, actor=request.user)
+        return Response(EvaluationReportOutputSerializer(report_get_for_user(user=request.user,
+                                                                             cycle_id=cycle_id)).data)
 
 
 class ReportReleaseApi(APIView):
@@ -543,7 +739,7 @@ _FEEDBACK_ERRORS = {
 
 
 def _address(request) -> str:
-    return request.META.get("REMOTE_ADDR", "")
+    return client_address(request)
 
 
 class FeedbackApi(APIView):

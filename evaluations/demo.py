@@ -2,6 +2,7 @@
 
 import random
 import re
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -75,15 +76,34 @@ def _run(walk) -> None:
     cycle_id = created.json()["id"]
     base = f"/api/v1/evaluations/cycles/{cycle_id}"
 
-    walk.say("\nThey invite the raters: self, supervisor, four peers, three direct reports, two community partners "
-             "(two is under the anonymity minimum of three, so that group will be dropped whole):")
+    walk.say("\nThey invite the raters: self, supervisor, four peers, three direct reports, two community partners:")
     for name, relationship, _ in RATERS:
         email = name.lower().replace(" ", ".") + f".{cycle_id}@demo.peacecert.invalid"
         walk.call("POST", f"{base}/invitations/", as_user="admin_riverside",
                   body={"rater_name": name, "rater_email": email, "relationship": relationship}, show=False)
+    walk.say("\nThe sponsor cannot rate their own candidate, not even from a +tagged address (a sock puppet):")
+    walk.call("POST", f"{base}/invitations/", as_user="admin_riverside", body={
+        "rater_name": "P. Peer", "rater_email": "Admin_Riverside+p1@demo.peacecert.invalid", "relationship": "peer"})
+
+    walk.say("\nNo link goes out before certification staff approve the rater list:")
+    mail.outbox = []
+    walk.call("POST", f"{base}/open/", as_user="admin_riverside")
+    version = walk.call("GET", f"{base}/", as_user="staff", show=False).json()["raters"]["version"]
+    walk.say("\nStaff review names, addresses and relationships, and approve the version they read:")
+    walk.call("POST", f"{base}/raters/approve/", as_user="staff", body={"version": version}, show=False)
+    walk.say("\nTwo community partners are under the anonymity minimum of three: the cycle cannot open so:")
+    walk.call("POST", f"{base}/open/", as_user="admin_riverside")
+    extra = f"lee.chan.{cycle_id}@demo.peacecert.invalid"
+    walk.call("POST", f"{base}/invitations/", as_user="admin_riverside",
+              body={"rater_name": "Lee Chan", "rater_email": extra, "relationship": "community"}, show=False)
+    version = walk.call("GET", f"{base}/", as_user="staff", show=False).json()["raters"]
+    walk.say(f"  a third partner is invited; the list is back to {version['status']!r} (version "
+             f"{version['version']}) until staff approve it again")
+    walk.call("POST", f"{base}/raters/approve/", as_user="staff", body={"version": version["version"]},
+              show=False)
+    walk.say(f"  still no e-mail sent: {len(mail.outbox)}")
 
     walk.say("\nOpening the cycle e-mails every rater a personal link (the demo reads the links from the e-mails):")
-    mail.outbox = []
     with _committed():
         walk.call("POST", f"{base}/open/", as_user="admin_riverside", show=False)
     links = {}
@@ -119,18 +139,32 @@ def _run(walk) -> None:
     walk.call("POST", f"/api/v1/feedback/{token}/", body={})
     walk.say("\nAn unknown link is a clear 404 (and counts toward the per-address guess limit):")
     walk.call("GET", "/api/v1/feedback/not-a-real-token/")
+    walk.say("\nThe third community partner has not answered; the sponsor re-sends the invitation (a new link, the "
+             "old one dies). The list shows who answered, never what:")
+    lee = next(i for i in walk.call("GET", f"{base}/invitations/?page_size=100", as_user="admin_riverside",
+                                    show=False).json()["results"] if i["rater_email"] == extra)
+    with _committed():
+        walk.call("POST", f"{base}/invitations/{lee['id']}/resend/", as_user="admin_riverside", show=False)
+    walk.say(f"  old link now: {walk.client.get(f'/api/v1/feedback/{links[extra]}/').status_code}; "
+             f"statuses: {sorted(i['status'] for i in walk.call('GET', f'{base}/invitations/?page_size=100', as_user='admin_riverside', show=False).json()['results'])}")  # noqa: E501
 
     walk.say("\nThe sponsor closes the cycle; the pipeline aggregates, summarises, renders and notifies:")
     with _committed():
         walk.call("POST", f"{base}/close/", as_user="admin_riverside", show=False)
+    # The close answered at once; without a broker the pipeline runs in a background thread: follow the timeline.
+    waited_until = time.monotonic() + 180
     detail = walk.call("GET", f"{base}/", as_user="admin_riverside", show=False).json()
+    while detail["status"] == "closed" and time.monotonic() < waited_until:
+        time.sleep(0.2)
+        detail = walk.call("GET", f"{base}/", as_user="admin_riverside", show=False).json()
     for step in detail["timeline"]:
         walk.say(f"  {step['label']:<17} started {step['started_at']}  finished {step['finished_at']}")
     walk.say(f"  72-hour promise met: {detail['report_promise']['met']} (status {detail['status']})")
 
     walk.say("\nBefore release the agency cannot see the report (same 404 as a missing one):")
     walk.call("GET", f"{base}/report/", as_user="admin_riverside")
-    walk.say("\nCertification staff read it: the community group (2 responses) is dropped, scores and comments:")
+    walk.say("\nCertification staff read it: the community group (2 of 3 answered) is dropped, scores and comments; "
+             "groups under five raters show mean and n only (no min, max or spread):")
     report = walk.call("GET", f"{base}/report/", as_user="staff", show=False).json()
     for group in report["content"]["groups"]:
         shown = f"shown, {group['responses']} responses" if group["shown"] else "not shown"

@@ -1,13 +1,12 @@
 """Eligibility gates of a promotability report: each answers "yes", "no" or "unknown".
 
-Certification and training are read only through their public selectors, imported when needed: if the selector
-cannot be imported (the app is not there yet) or fails, the gate says "unknown" rather than guessing. The one fact
+Certification and training are read only through their public selectors; if one fails at run time, the gate says
+"unknown" rather than guessing (and the failure is logged), so a broken dependency never stops a report. The one fact
 this app holds itself - an officer marked permanently ineligible - answers the certification gate with "no".
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 from datetime import date, timedelta
 from decimal import Decimal
@@ -15,16 +14,12 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils import timezone
 
+from certification.selectors import officer_eligibility_summary
+from training.selectors import officer_ce_hours
+
 logger = logging.getLogger(__name__)
 
 YES, NO, UNKNOWN = "yes", "no", "unknown"
-
-
-def _selector(module: str, name: str):
-    try:
-        return getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError):
-        return None
 
 
 def officer_eligibility_gates(*, officer, today: date | None = None) -> dict:
@@ -32,12 +27,10 @@ def officer_eligibility_gates(*, officer, today: date | None = None) -> dict:
     today = today or timezone.localdate()
     gates = {}
     summary = None
-    summary_fn = _selector("certification.selectors", "officer_eligibility_summary")
-    if summary_fn is not None:
-        try:
-            summary = summary_fn(officer_id=officer.pk)
-        except Exception:  # a broken dependency must not stop the report; the gate says it does not know
-            logger.exception("officer_eligibility_summary failed for officer %s", officer.pk)
+    try:
+        summary = officer_eligibility_summary(officer_id=officer.pk)
+    except Exception:  # a failing dependency must not stop the report; the gate says it does not know
+        logger.exception("officer_eligibility_summary failed for officer %s", officer.pk)
 
     if officer.permanently_ineligible_at is not None or (summary is not None and summary.permanently_ineligible):
         gates["certification"] = {"answer": NO, "detail": "The officer is permanently ineligible."}
@@ -61,16 +54,14 @@ def officer_eligibility_gates(*, officer, today: date | None = None) -> dict:
     else:
         gates["findings"] = {"answer": YES, "detail": "No open or sustained excessive-force finding."}
 
-    hours_fn = _selector("training.selectors", "officer_ce_hours")
     required = Decimal(str(settings.OFFICER_CE_HOURS_PER_CYCLE))
     hours = None
-    if hours_fn is not None:
-        try:
-            # CE is counted for the officer's licensing state: that is where the certification applies.
-            hours = Decimal(str(hours_fn(officer_id=officer.pk, start=today - timedelta(days=365), end=today,
-                                         state=officer.state)))
-        except Exception:
-            logger.exception("officer_ce_hours failed for officer %s", officer.pk)
+    try:
+        # CE is counted for the officer's licensing state: that is where the certification applies.
+        hours = Decimal(str(officer_ce_hours(officer_id=officer.pk, start=today - timedelta(days=365), end=today,
+                                             state=officer.state)))
+    except Exception:
+        logger.exception("officer_ce_hours failed for officer %s", officer.pk)
     if hours is None:
         gates["ce_hours"] = {"answer": UNKNOWN, "detail": "Training records are not available."}
     else:

@@ -1,10 +1,12 @@
 """360 evaluations: instruments, cycles, invitations, anonymous responses, reports.
 
-Anonymity is a property of the schema, not of the code that reads it: a submitted response (`FeedbackResponse`,
+Anonymity is a property of the schema, not of the code that reads it: a pooled response (`FeedbackResponse`,
 its `ItemScore`s and `OpenTextAnswer`s) carries the cycle and the rater's relationship group only. There is no
 foreign key, timestamp or sequential id that could join it back to the `Invitation` (which knows the rater): the
-response tables use random UUID keys, so neither row order nor id order reveals who submitted when. The link
-between an invitation and its answers exists only inside the request that submits them.
+response tables use random UUID keys. A submitted answer set is held on its invitation (`held_answers`) until the
+cycle closes; closing writes every held set of the cycle to the response tables in one transaction, in random
+order, and erases the held copies in that same transaction, so neither row order, id order nor the PostgreSQL
+transaction id (`xmin`) reveals who submitted what or when.
 """
 
 import uuid
@@ -112,6 +114,15 @@ class CycleStatus(models.TextChoices):
     RELEASED = "released", "Released"
 
 
+class RatersStatus(models.TextChoices):
+    """Certification staff review the rater list before a cycle opens: the sponsor is an interested party and could
+    otherwise fill an anonymous group with addresses of their own and compute the real raters' answers."""
+
+    NEEDS_APPROVAL = "needs_approval", "Needs approval"
+    APPROVED = "approved", "Approved"
+    REFUSED = "refused", "Refused"
+
+
 class Cycle(models.Model):
     subject = models.ForeignKey("agencies.Officer", on_delete=models.PROTECT, related_name="evaluation_cycles")
     agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="evaluation_cycles",
@@ -135,11 +146,25 @@ class Cycle(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     report_ready_at = models.DateTimeField(null=True, blank=True)
     released_at = models.DateTimeField(null=True, blank=True)
+    # Rater-list review by certification staff. Every change of the list by the sponsor bumps `raters_version` and
+    # puts the list back to needs_approval; staff approve the version they read (compare-and-swap on both).
+    raters_status = models.CharField(max_length=20, choices=RatersStatus.choices, default=RatersStatus.NEEDS_APPROVAL)
+    raters_version = models.PositiveIntegerField(default=0)
+    raters_reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                           related_name="+")
+    raters_reviewed_at = models.DateTimeField(null=True, blank=True)
+    raters_refusal_reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=CycleStatus.values), name="evaluations_cycle_status_valid"),
+            models.CheckConstraint(condition=Q(raters_status__in=RatersStatus.values),
+                                   name="evaluations_cycle_raters_status_valid"),
+            # One open cycle per subject: two parallel cycles would let a sponsor compare two reports whose rater
+            # sets differ by one person and so read that person's answers.
+            models.UniqueConstraint(fields=["subject"], condition=Q(status="open"),
+                                    name="evaluations_cycle_one_open_per_subject"),
             # A window that closes before it opens would accept no feedback and close at once.
             models.CheckConstraint(condition=Q(closes_at__gt=models.F("opens_at")),
                                    name="evaluations_cycle_closes_after_opening"),
@@ -149,6 +174,13 @@ class Cycle(models.Model):
                 condition=Q(min_self__gte=1, min_supervisor__gte=1, min_peer__gte=1, min_direct_report__gte=1,
                             min_community__gte=1),
                 name="evaluations_cycle_group_minimums_positive",
+            ),
+            # The anonymity floor holds for every client (admin, raw SQL, a sponsor's crafted request): no
+            # anonymous group is ever shown with fewer than 3 responses, and the self-rating is one response. The
+            # setting may raise the floor (the service enforces that); nothing may lower it below this.
+            models.CheckConstraint(
+                condition=Q(min_self=1, min_peer__gte=3, min_direct_report__gte=3, min_community__gte=3),
+                name="evaluations_cycle_anonymity_floor",
             ),
         ]
         indexes = [
@@ -214,13 +246,20 @@ class Invitation(models.Model):
     cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="invitations")
     rater_name = models.CharField(max_length=200)
     rater_email = models.EmailField()
+    # The address as a mailbox: lower-case, without a +tag, without dots for Gmail (evaluations/raters.py).
+    rater_email_normalized = models.CharField(max_length=254)
     relationship = models.CharField(max_length=20, choices=Relationship.choices)
+    # Refused by certification staff (with the reason): never sent (its link, if any, is dead), never counted.
+    refused_at = models.DateTimeField(null=True, blank=True)
+    refusal_reason = models.TextField(blank=True)
     token_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
     reminder_token_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     draft = models.JSONField(null=True, blank=True)
     draft_saved_at = models.DateTimeField(null=True, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
+    # The submitted answers, held here until the cycle closes and pools them (see the module docstring).
+    held_answers = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -230,6 +269,12 @@ class Invitation(models.Model):
                                    name="evaluations_invitation_relationship_valid"),
             # One link per person per cycle: two links would let one person count twice toward a group minimum.
             models.UniqueConstraint(fields=["cycle", "rater_email"], name="evaluations_invitation_email_once"),
+            # ... and the same mailbox written differently (Case, a+tag@, d.o.t.s@gmail) is the same person.
+            models.UniqueConstraint(fields=["cycle", "rater_email_normalized"],
+                                    name="evaluations_invitation_mailbox_once"),
+            # Answers are held only for a submitted invitation.
+            models.CheckConstraint(condition=Q(held_answers__isnull=True) | Q(submitted_at__isnull=False),
+                                   name="evaluations_invitation_held_only_after_submit"),
             # The subject rates themself once.
             models.UniqueConstraint(fields=["cycle"], condition=Q(relationship="self"),
                                     name="evaluations_invitation_one_self"),
@@ -350,7 +395,12 @@ class Report(models.Model):
     prompt_tokens = models.PositiveIntegerField(null=True, blank=True)
     completion_tokens = models.PositiveIntegerField(null=True, blank=True)
     latency_ms = models.PositiveIntegerField(null=True, blank=True)
+    # Why the built-in summariser wrote the summary, as "<category>: <our own words and counts>" (categories:
+    # not_configured, too_few_comments, rejected, failed, deadline); never text from the model or its server.
     llm_error = models.TextField(blank=True)
+    # The staff review before release: who edited the narrative/themes or replaced them with the built-in summary,
+    # when, and which fields (the before/after texts are in the audit ledger).
+    review = models.JSONField(default=dict, blank=True)
     pdf = models.BinaryField(null=True, blank=True, editable=False)
     released_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="+")

@@ -25,6 +25,27 @@ NOTICE_AI = ("AI-assisted, advisory: the narrative was drafted by a language mod
 NOTICE_BUILTIN = ("Advisory: the narrative was written by the built-in deterministic summariser (no language model) "
                   "from anonymised data; the readiness band comes from a documented scoring rule. The decision "
                   "rests with the agency.")
+_BUILTIN_TAIL = ("the narrative was written by the built-in deterministic summariser from anonymised data; the "
+                 "readiness band comes from a documented scoring rule. The decision rests with the agency.")
+NOTICE_TOO_FEW = ("Advisory: too few comments were shown to summarise with a language model, so none were sent to "
+                  "one; " + _BUILTIN_TAIL)
+NOTICE_REJECTED = ("Advisory: the redacted comments were sent to a language model, but its answer was rejected by "
+                   "the automatic checks and not used; " + _BUILTIN_TAIL)
+NOTICE_FAILED = ("Advisory: the redacted comments were sent to a language model, which gave no usable answer in "
+                 "time; " + _BUILTIN_TAIL)
+NOTICE_REPLACED = ("Advisory: the redacted comments were sent to a language model; a staff reviewer replaced its "
+                   "summary with the built-in one: " + _BUILTIN_TAIL)
+NOTICE_EDITED = " A staff reviewer edited the narrative or themes before release."
+
+
+def report_notice(*, summariser: str, fallback: str, review_action: str = "") -> str:
+    """What the report says about how its summary was written (`fallback`: services.fallback_category)."""
+    if summariser == "llm":
+        text = NOTICE_AI
+    else:
+        text = {"too_few_comments": NOTICE_TOO_FEW, "rejected": NOTICE_REJECTED, "failed": NOTICE_FAILED,
+                "deadline": NOTICE_FAILED, "replaced_by_reviewer": NOTICE_REPLACED}.get(fallback, NOTICE_BUILTIN)
+    return text + (NOTICE_EDITED if review_action == "edited" else "")
 
 
 @dataclass(frozen=True)
@@ -48,6 +69,7 @@ class ReportPdfData:
     released_by: str = ""
     released_on: str = ""
     development_areas: list = field(default_factory=list)
+    notice: str = ""
 
 
 def _p(text: str, style) -> Paragraph:
@@ -90,7 +112,7 @@ def report_pdf_render(data: ReportPdfData) -> bytes:
         _p(f"Target position: {data.target_position}", body),
         _p(f"Sponsoring agency: {data.agency_name} - cycle {data.cycle_id}, closed {data.closed_on}", body),
         Spacer(1, 4),
-        _p(NOTICE_AI if data.ai_assisted else NOTICE_BUILTIN, notice),
+        _p(data.notice or (NOTICE_AI if data.ai_assisted else NOTICE_BUILTIN), notice),
         Spacer(1, 6),
     ]
     if data.released_by:

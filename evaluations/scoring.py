@@ -2,8 +2,9 @@
 
 Aggregation
     Two GROUP BY queries do all the arithmetic in the database (competency x group and item x group: count of
-    raters, mean, population standard deviation, min, max) and one counts responses per group. Python only
-    applies the rules below to those few rows, so a report of 60 raters x 40 items costs three small queries.
+    raters, mean, population standard deviation, min, max), one counts responses per group and one counts the
+    raters per group who wrote a comment. Python only applies the rules below to those few rows, so a report of
+    60 raters x 40 items costs a handful of small queries.
 
 Anonymity (applied before anything leaves this module)
     * A group with fewer submitted responses than its minimum (self 1, supervisor 1, anonymous groups at least
@@ -12,6 +13,10 @@ Anonymity (applied before anything leaves this module)
     * Within a shown group, a competency or item rated by fewer raters than the group's minimum (the others chose
       "not observed") is suppressed too, or it would show one person's ratings.
     * "Others" is pooled from the shown, non-self cells only, so no dropped group can be worked out by subtracting.
+    * Disclosure by statistics: at n = 3, mean, min, max and sd together reveal every rating. An anonymous group's
+      cell shows its mean and n only; min, max and sd appear only when n >= EVALUATION_SPREAD_MINIMUM (default 5).
+    * An anonymous group's comments appear only when at least EVALUATION_COMMENT_MINIMUM (default 3) of its raters
+      wrote one; fewer, and a comment would be one of very few identifiable voices.
 
 Gaps
     gap = self mean - others mean per competency. The scale spans 4 points (1-5); a gap of at least a third of it
@@ -36,9 +41,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Avg, Count, Max, Min, StdDev
 
-from .models import OTHER_GROUPS, Cycle, FeedbackResponse, ItemScore, OpenTextAnswer, ReadinessBand, Relationship
+from .models import (
+    ANONYMOUS_GROUPS,
+    OTHER_GROUPS,
+    Cycle,
+    FeedbackResponse,
+    ItemScore,
+    OpenTextAnswer,
+    ReadinessBand,
+    Relationship,
+)
 
 SCALE_SPAN = 4  # 1..5
 GAP_THRESHOLD = SCALE_SPAN / 3
@@ -76,6 +91,9 @@ class CycleAggregates:
     item_cells: list[CellAggregate]
     comments: list[CommentRow]
     minimums: dict[str, int]
+    group_commenters: dict[str, int] | None = None  # raters per group who wrote at least one comment
+    spread_minimum: int = 5  # EVALUATION_SPREAD_MINIMUM when fetched
+    comment_minimum: int = 3  # EVALUATION_COMMENT_MINIMUM when fetched
 
 
 def cycle_aggregates_fetch(*, cycle: Cycle) -> CycleAggregates:
@@ -104,6 +122,10 @@ def cycle_aggregates_fetch(*, cycle: Cycle) -> CycleAggregates:
         .order_by("question__position", "question_id", "text")  # never by id or time: no submission order
         .values_list("relationship", "question_id", "question__text", "text")
     ]
+    commenters = dict(
+        OpenTextAnswer.objects.filter(cycle=cycle).values("relationship")
+        .annotate(c=Count("response", distinct=True)).values_list("relationship", "c").order_by()
+    )
     return CycleAggregates(
         competencies=[(c.key, c.label) for c in competencies],
         items=[(i.pk, i.text, c.key) for c in competencies for i in c.items.all()],
@@ -112,6 +134,9 @@ def cycle_aggregates_fetch(*, cycle: Cycle) -> CycleAggregates:
         item_cells=[_cell(row, "item_id") for row in item_rows],
         comments=comments,
         minimums=cycle.group_minimums,
+        group_commenters={r: commenters.get(r, 0) for r in Relationship.values},
+        spread_minimum=settings.EVALUATION_SPREAD_MINIMUM,
+        comment_minimum=settings.EVALUATION_COMMENT_MINIMUM,
     )
 
 
@@ -141,6 +166,12 @@ def report_content_build(aggregates: CycleAggregates) -> dict:
     def visible(cell: CellAggregate) -> bool:
         return cell.relationship in shown_groups and cell.n >= minimums[cell.relationship]
 
+    def figures(cell: CellAggregate) -> dict:
+        # An anonymous group's spread only from EVALUATION_SPREAD_MINIMUM raters: mean and n alone at fewer.
+        spread = cell.relationship not in ANONYMOUS_GROUPS or cell.n >= aggregates.spread_minimum
+        return {"mean": _r(cell.mean), "n": cell.n, "sd": _r(cell.sd) if spread else None,
+                "min": cell.low if spread else None, "max": cell.high if spread else None}
+
     comp_cells: dict[str, dict[str, CellAggregate]] = {}
     for cell in aggregates.competency_cells:
         if visible(cell):
@@ -167,10 +198,7 @@ def report_content_build(aggregates: CycleAggregates) -> dict:
         competencies.append({
             "key": key,
             "label": label,
-            "by_group": {
-                g: {"mean": _r(c.mean), "n": c.n, "sd": _r(c.sd), "min": c.low, "max": c.high}
-                for g, c in cells.items()
-            },
+            "by_group": {g: figures(c) for g, c in cells.items()},
             "self": _r(self_cell.mean) if self_cell else None,
             "others": None if others_mean is None else {"mean": _r(others_mean), "n": others_n},
             "gap": _r(gap),
@@ -188,9 +216,12 @@ def report_content_build(aggregates: CycleAggregates) -> dict:
     highest = ranked_items[:TOP_ITEMS]
     lowest = sorted(ranked_items, key=lambda i: (i["others_mean"], i["item_id"]))[:TOP_ITEMS]
 
+    commenters = aggregates.group_commenters or {}
+    commenting_groups = {g for g in shown_groups
+                         if g not in ANONYMOUS_GROUPS or commenters.get(g, 0) >= aggregates.comment_minimum}
     comments = []
     for row in aggregates.comments:
-        if row.relationship in shown_groups:
+        if row.relationship in commenting_groups:
             comments.append({"id": f"c{len(comments) + 1}", "group": row.relationship, "question": row.question,
                              "text": row.text})
 

@@ -28,9 +28,11 @@ def instrument_get_for_user(*, user, instrument_id: int) -> Instrument:
 
 
 def cycle_visible_to(user) -> QuerySet[Cycle]:
-    qs = Cycle.objects.select_related("subject", "agency", "instrument").annotate(
-        invitations_total=Count("invitations", distinct=True),
-        invitations_submitted=Count("invitations", filter=Q(invitations__submitted_at__isnull=False), distinct=True),
+    qs = Cycle.objects.select_related("subject", "agency", "instrument", "raters_reviewed_by").annotate(
+        # Refused raters do not count: they are never sent and their answers (if any) were discarded.
+        invitations_total=Count("invitations", filter=Q(invitations__refused_at__isnull=True), distinct=True),
+        invitations_submitted=Count("invitations", filter=Q(invitations__submitted_at__isnull=False,
+                                                            invitations__refused_at__isnull=True), distinct=True),
     ).order_by("-created_at", "-id")  # explicit: Meta.ordering does not apply to aggregated querysets
     if not user.is_authenticated:
         return qs.none()

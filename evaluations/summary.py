@@ -8,7 +8,7 @@ sentence, comment ids) and a narrative. Neither writes the readiness band or eli
 
 from __future__ import annotations
 
-import json
+import re
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from core.vocabulary import COMPETENCIES, COMPETENCY_KEYS
 
 from .models import Relationship
-from .redaction import personal_data_found
+from .redaction import personal_data_finds
 from .scoring import development_areas_compute
 
 BUILTIN_VERSION = "builtin-v1"
@@ -50,37 +50,99 @@ class SummaryOutput(_Strict):
 
 
 class SummaryRejected(Exception):
-    """The output does not satisfy the schema or the rules; `reason` says which."""
+    """The output does not satisfy the schema or the rules. `category` is a stable word and `count` how many finds:
+    neither carries any of the rejected text (a rejected answer may hold exactly what must not be stored)."""
 
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
+    def __init__(self, category: str, count: int = 1):
+        super().__init__(category)
+        self.category = category
+        self.count = count
+        self.reason = f"{category} ({count})"
 
 
-def summary_json_schema() -> dict:
-    return SummaryOutput.model_json_schema()
+def summary_json_schema(competency_keys: list[str] | None = None) -> dict:
+    """The schema sent to the model, inside OpenAI's strict structured-output subset: every object closed
+    (`additionalProperties: false`) with every property required, no string length, pattern or format keywords, no
+    array bounds, the competency an `enum` of the instrument's keys. Lengths and counts are checked here
+    (`SummaryOutput`) after the answer arrives; tests/evaluations/test_llm.py checks the schema against the rules."""
+    keys = list(competency_keys or COMPETENCY_KEYS)
+    ids = {"type": "array", "items": {"type": "string"},
+           "description": "Ids of the supporting comments, e.g. \"c3\"; only ids present in the data."}
+    point = {"type": "object", "additionalProperties": False, "required": ["competency", "summary", "comment_ids"],
+             "properties": {"competency": {"type": "string", "enum": keys},
+                            "summary": {"type": "string", "description": "One or two sentences, at most 600 "
+                                                                          "characters."},
+                            "comment_ids": ids}}
+    theme = {"type": "object", "additionalProperties": False, "required": ["title", "summary", "comment_ids"],
+             "properties": {"title": {"type": "string", "description": "At most 120 characters."},
+                            "summary": {"type": "string", "description": "At most 600 characters."},
+                            "comment_ids": ids}}
+    return {"type": "object", "additionalProperties": False,
+            "required": ["strengths", "development_areas", "themes", "narrative"],
+            "properties": {"strengths": {"type": "array", "items": point},
+                           "development_areas": {"type": "array", "items": point},
+                           "themes": {"type": "array", "items": theme},
+                           "narrative": {"type": "string", "description": "At most 250 words."}}}
 
 
-def summary_validate(raw: str | dict, *, comment_ids: set[str], names: list[str]) -> dict:
-    """Parse and check a summary: the schema, known competencies, cited comment ids that exist, no personal data."""
+# Claims the model (or an edit) must not make: the readiness band and eligibility come from rules and people.
+CLAIM_RE = re.compile(
+    r"(?i:\bready[\s-]+(?:now|for|to|in)\b|\bpromot(?:e|ed|es|ing|ion|able|ability)\b|\breadiness\b|\beligib"
+    r"|\bdevelopment[\s-]+needed\b|\b(?:the\s+)?scores?\s+(?:are|is|were|was)\s+(?:wrong|incorrect|false|corrupt)"
+    r"|\bnot\s+ready\b|\brecommend\w*\s+(?:him|her|them|the\s+candidate|this\s+candidate)?\s*for\b"
+    r"|\bband\b|\bhire\b|\bappoint)"
+)
+_SECTIONS = ("strengths", "development_areas", "themes")
+
+
+def _texts(data: dict) -> list[str]:
+    out = [data["narrative"]]
+    for section in _SECTIONS:
+        for point in data[section]:
+            out += [point.get("summary", ""), point.get("title", "")]
+    return [t for t in out if t]
+
+
+def summary_check_text(data: dict, *, names: list[str], roster: list[str] = ()) -> None:
+    """The rules on the words: no personal data, no links, no readiness / promotion / eligibility claims."""
+    texts = _texts(data)
+    finds = [kind for t in texts for kind in personal_data_finds(t, names=names, roster=roster)]
+    personal = [kind for kind in finds if kind != "link"]
+    if personal:
+        raise SummaryRejected("personal_data", len(personal))
+    if "link" in finds:
+        raise SummaryRejected("link", finds.count("link"))
+    claims = sum(len(CLAIM_RE.findall(t)) for t in texts)
+    if claims:
+        raise SummaryRejected("readiness_claim", claims)
+
+
+def summary_validate(raw: str | dict, *, comment_ids: set[str], names: list[str], roster: list[str] = (),
+                     competency_keys: list[str] | None = None, development_areas: list[str] = ()) -> dict:
+    """Parse and check a summary: the schema and lengths, the instrument's competencies, cited comment ids that
+    exist, a competency never both a strength and a development area (nor a strength that the scoring rule made a
+    development area), and the rules on the words (`summary_check_text`)."""
     try:
         parsed = SummaryOutput.model_validate(raw) if isinstance(raw, dict) else \
             SummaryOutput.model_validate_json(raw)
     except ValidationError as exc:
-        raise SummaryRejected(f"schema: {exc.error_count()} error(s), first: {exc.errors()[0]['msg']}") from exc
+        raise SummaryRejected("schema", exc.error_count()) from exc
     data = parsed.model_dump()
-    for section in ("strengths", "development_areas"):
-        unknown = [p["competency"] for p in data[section] if p["competency"] not in COMPETENCY_KEYS]
-        if unknown:
-            raise SummaryRejected(f"unknown competency in {section}: {', '.join(unknown)}")
-    cited = [cid for section in ("strengths", "development_areas", "themes") for p in data[section]
-             for cid in p["comment_ids"]]
-    unknown_ids = sorted(set(cited) - comment_ids)
+    allowed = set(competency_keys or COMPETENCY_KEYS)
+    unknown = [p for section in ("strengths", "development_areas") for p in data[section]
+               if p["competency"] not in allowed]
+    if unknown:
+        raise SummaryRejected("unknown_competency", len(unknown))
+    cited = [cid for section in _SECTIONS for p in data[section] for cid in p["comment_ids"]]
+    unknown_ids = set(cited) - comment_ids
     if unknown_ids:
-        raise SummaryRejected(f"cites unknown comment ids: {', '.join(unknown_ids[:10])}")
-    found = personal_data_found(json.dumps(data, ensure_ascii=False), names=names)
-    if found:
-        raise SummaryRejected(f"personal data in the output: {', '.join(found)}")
+        raise SummaryRejected("unknown_comment_id", len(unknown_ids))
+    summary_check_text(data, names=names, roster=roster)
+    strengths = [p["competency"] for p in data["strengths"]]
+    weaknesses = {p["competency"] for p in data["development_areas"]} | set(development_areas)
+    both = [k for k in strengths if k in weaknesses]
+    if both or len(set(strengths)) != len(strengths):
+        raise SummaryRejected("strength_and_development_area", len(both) or 1)
     return data
 
 
@@ -111,15 +173,16 @@ def builtin_summarise(content: dict) -> dict:
     comments = content["comments"]
     rated = [c for c in content["competencies"] if c["others"]]
     by_mean = sorted(rated, key=lambda c: (-c["others"]["mean"], c["key"]))
+    areas = development_areas_compute(content)
     strengths = []
-    for c in [c for c in by_mean if c["others"]["mean"] >= 3.5][:3]:
+    # A competency is never both: a development area (e.g. a blind spot rated 3.8) is not listed as a strength.
+    for c in [c for c in by_mean if c["others"]["mean"] >= 3.5 and c["key"] not in areas][:3]:
         text = f"Others rate {c['label'].lower()} at {c['others']['mean']:.2f} of 5"
         if c["flag"] == "hidden_strength":
             text += f", higher than the self-rating ({c['self']:.2f}): a hidden strength"
         strengths.append({"competency": c["key"], "summary": text + ".",
                           "comment_ids": _supporting(comments, c["key"])})
     development = []
-    areas = development_areas_compute(content)
     by_key = {c["key"]: c for c in rated}
     for key in areas[:3]:
         c = by_key[key]

@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_http_methods
 
+from core.client import client_address
 from core.exceptions import ApplicationError
 
 from . import services
@@ -67,7 +68,7 @@ def _form_context(invitation, *, scores: dict, comments: dict, errors: dict | No
 @require_http_methods(["GET", "POST"])
 def feedback_form(request, token: str):
     try:
-        invitation = services.feedback_invitation_resolve(token=token, address=request.META.get("REMOTE_ADDR", ""))
+        invitation = services.feedback_invitation_resolve(token=token, address=client_address(request))
     except ApplicationError as exc:
         return _error_page(request, exc)
     draft = invitation.draft or {}

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from core.admin import ReadOnlyInline, ReadOnlyModelAdmin
+
 from .models import (
     Completion,
     Course,
@@ -14,12 +16,12 @@ from .models import (
 )
 
 
-class AccreditationInline(admin.TabularInline):
+class AccreditationInline(ReadOnlyInline):
     model = CourseStateAccreditation
     extra = 0
 
 
-class ToolkitResourceInline(admin.TabularInline):
+class ToolkitResourceInline(ReadOnlyInline):
     model = ToolkitResource
     extra = 0
     # Uploads go through the API, which checks size and type; the admin lists them.
@@ -32,7 +34,7 @@ class ToolkitResourceInline(admin.TabularInline):
 
 
 @admin.register(Course)
-class CourseAdmin(admin.ModelAdmin):
+class CourseAdmin(ReadOnlyModelAdmin):
     list_display = ("code", "title", "ce_hours", "kind", "offered_in_person", "offered_virtual", "is_active")
     list_filter = ("kind", "is_active", "offered_in_person", "offered_virtual")
     search_fields = ("code", "title")
@@ -41,20 +43,20 @@ class CourseAdmin(admin.ModelAdmin):
 
 
 @admin.register(CourseStateAccreditation)
-class CourseStateAccreditationAdmin(admin.ModelAdmin):
+class CourseStateAccreditationAdmin(ReadOnlyModelAdmin):
     list_display = ("course", "state", "accepted", "hours_accepted", "state_course_number", "ncp_recognised")
     list_filter = ("state", "accepted", "ncp_recognised")
     search_fields = ("course__code", "state_course_number")
     list_select_related = ("course",)
 
 
-class SessionInstructorInline(admin.TabularInline):
+class SessionInstructorInline(ReadOnlyInline):
     model = SessionInstructor
     extra = 0
     raw_id_fields = ("user",)
 
 
-class EnrollmentInline(admin.TabularInline):
+class EnrollmentInline(ReadOnlyInline):
     """The roster. Status changes only through the API's services (waitlist promotion, credits)."""
 
     model = Enrollment
@@ -68,7 +70,7 @@ class EnrollmentInline(admin.TabularInline):
 
 
 @admin.register(TrainingSession)
-class TrainingSessionAdmin(admin.ModelAdmin):
+class TrainingSessionAdmin(ReadOnlyModelAdmin):
     list_display = ("course", "starts_at", "time_zone", "mode", "location", "capacity")
     list_filter = ("mode", "course")
     list_select_related = ("course",)
@@ -78,7 +80,7 @@ class TrainingSessionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Enrollment)
-class EnrollmentAdmin(admin.ModelAdmin):
+class EnrollmentAdmin(ReadOnlyModelAdmin):
     list_display = ("officer", "session", "status", "created_at", "status_changed_at")
     list_filter = ("status",)
     list_select_related = ("officer", "session", "session__course")
@@ -90,7 +92,7 @@ class EnrollmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Completion)
-class CompletionAdmin(admin.ModelAdmin):
+class CompletionAdmin(ReadOnlyModelAdmin):
     """CE credits are awarded by services only; the admin shows them."""
 
     list_display = ("officer", "course", "completed_on", "ce_hours", "source", "verification_code")
@@ -110,7 +112,7 @@ class CompletionAdmin(admin.ModelAdmin):
 
 
 @admin.register(InstructorQualification)
-class InstructorQualificationAdmin(admin.ModelAdmin):
+class InstructorQualificationAdmin(ReadOnlyModelAdmin):
     list_display = ("course", "source", "user", "officer", "valid_from", "valid_until")
     list_filter = ("source", "course")
     list_select_related = ("course", "user", "officer")
@@ -118,14 +120,14 @@ class InstructorQualificationAdmin(admin.ModelAdmin):
 
 
 @admin.register(InstructorAccount)
-class InstructorAccountAdmin(admin.ModelAdmin):
+class InstructorAccountAdmin(ReadOnlyModelAdmin):
     list_display = ("user", "officer", "created_at")
     list_select_related = ("user", "officer")
     raw_id_fields = ("user", "officer")
 
 
 @admin.register(CreditImport)
-class CreditImportAdmin(admin.ModelAdmin):
+class CreditImportAdmin(ReadOnlyModelAdmin):
     list_display = ("id", "created_at", "rows", "actor_label", "sha256")
     readonly_fields = ("sha256", "rows", "imported_by", "actor_label", "created_at")
 

@@ -4,7 +4,7 @@ import csv
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.dateparse import parse_datetime
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
@@ -24,6 +24,7 @@ from core.filters import StrictFilterSet
 from core.openapi import ApiErrorSerializer
 from core.permissions import IsCertificationStaff, IsStaffOrAgencyAdmin
 from core.strict_fields import PatternDecimalField, StrictQuerySerializer
+from core.uploads import DownloadNegotiationMixin, download_schema_responses, file_download_response
 
 from . import selectors, services
 from .models import (
@@ -198,8 +199,8 @@ class TrainingResourceInputSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     resource_kind = serializers.ChoiceField(choices=ToolkitResourceKind.choices, required=False,
                                             default=ToolkitResourceKind.OTHER)
-    file = serializers.FileField(help_text="pdf, pptx, docx, xlsx, png, jpg, txt or csv, up to "
-                                           "TOOLKIT_MAX_FILE_BYTES.")
+    file = serializers.FileField(help_text="PDF, PNG, JPEG, DOCX, XLSX, PPTX or ODT (the type is read from the "
+                                           "content), up to TOOLKIT_MAX_FILE_BYTES.")
 
 
 class CourseResourceListCreateApi(generics.GenericAPIView):
@@ -233,34 +234,22 @@ class CourseResourceListCreateApi(generics.GenericAPIView):
         return Response(TrainingResourceOutputSerializer(resource).data, status=status.HTTP_201_CREATED)
 
 
-def _resource_get(user, resource_id) -> ToolkitResource:
-    resource = ToolkitResource.objects.select_related("course").filter(
-        pk=resource_id, course__in=selectors.course_visible_to(user)).first()
-    if resource is None:
-        raise ApplicationError("not_found", "Not found.", status_code=404)
-    return resource
-
-
 class ResourceDetailApi(APIView):
     @extend_schema(request=None, responses={204: None}, tags=TAGS)
     def delete(self, request, resource_id: int):
-        resource = _resource_get(request.user, resource_id)
+        resource = selectors.toolkit_resource_get_for_user(user=request.user, resource_id=resource_id)
         _staff_only(request.user)
         services.toolkit_resource_delete(resource=resource, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class ResourceDownloadApi(APIView):
-    # The file is served with the content type it was uploaded as (pdf, an Office format, an image, text, csv).
-    @extend_schema(responses={(200, "*/*"): OpenApiTypes.BINARY}, tags=TAGS)
+class ResourceDownloadApi(DownloadNegotiationMixin, APIView):
+    # Always an attachment, with the type detected from the content at upload, and nosniff (core.uploads).
+    @extend_schema(responses=download_schema_responses(services.TOOLKIT_TYPES), tags=TAGS)
     def get(self, request, resource_id: int):
-        resource = _resource_get(request.user, resource_id)
-        try:
-            handle = resource.file.open("rb")
-        except FileNotFoundError as exc:
-            raise ApplicationError("not_found", "The file is missing from storage.", status_code=404) from exc
-        return FileResponse(handle, as_attachment=True, filename=resource.original_name,
-                            content_type=resource.content_type)
+        resource = selectors.toolkit_resource_get_for_user(user=request.user, resource_id=resource_id)
+        return file_download_response(resource.file, filename=resource.original_name,
+                                      content_type=resource.content_type)
 
 
 # --- sessions -----------------------------------------------------------------------------------------------
@@ -578,7 +567,7 @@ class CompletionListApi(generics.GenericAPIView):
         return self.get_paginated_response(TrainingCompletionOutputSerializer(page, many=True).data)
 
 
-class CompletionCertificateApi(APIView):
+class CompletionCertificateApi(DownloadNegotiationMixin, APIView):
     """The completion certificate as PDF: officer, course, hours, date, verification code and its QR code."""
 
     permission_classes = [IsStaffOrAgencyAdmin]
@@ -684,7 +673,7 @@ def _csv_safe(value) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-class StateRosterExportApi(APIView):
+class StateRosterExportApi(DownloadNegotiationMixin, APIView):
     """CSV of completions for a state and date range, in the shape states take for credit reporting (staff)."""
 
     permission_classes = [IsCertificationStaff]

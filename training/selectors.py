@@ -23,6 +23,7 @@ from .models import (
     Enrollment,
     EnrollmentStatus,
     InstructorQualification,
+    ToolkitResource,
     TrainingSession,
 )
 
@@ -77,6 +78,12 @@ def course_visible_to(user) -> QuerySet[Course]:
 
 def course_get_for_user(*, user, course_id) -> Course:
     return get_object_or_404(course_visible_to(user), pk=course_id)
+
+
+def toolkit_resource_get_for_user(*, user, resource_id) -> ToolkitResource:
+    """A toolkit file of a course the user can see (any signed-in user; inactive courses only for staff)."""
+    qs = ToolkitResource.objects.select_related("course").filter(course__in=course_visible_to(user))
+    return get_object_or_404(qs, pk=resource_id)
 
 
 # --- sessions -----------------------------------------------------------------------------------------------

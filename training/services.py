@@ -3,12 +3,10 @@
 import csv
 import hashlib
 import io
-import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from pathlib import PurePath
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
@@ -16,12 +14,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from agencies.models import Officer
-from agencies.selectors import officer_visible_to
+from agencies.selectors import officer_visible_to, officers_by_any_license
 from agencies.states import US_STATE_CODES
 from core.audit import audit_record
 from core.codes import verification_code_new
 from core.exceptions import ApplicationError, full_clean_or_raise
 from core.notifications import email_send_on_commit
+from core.services import model_update_prepare
+from core.text import csv_cell_errors, csv_header_errors, forbidden_character
+from core.uploads import DOCUMENT_TYPES, delete_stored_file_on_commit, display_name, file_type_check, storage_name
 
 from .models import (
     MAX_CE_HOURS,
@@ -73,11 +74,7 @@ def course_create(*, actor, code: str, title: str, ce_hours: Decimal, descriptio
 
 
 def course_update(*, course: Course, actor, data: dict) -> Course:
-    changes = {}
-    for name, value in data.items():
-        if name in COURSE_EDITABLE_FIELDS and getattr(course, name) != value:
-            changes[name] = {"from": getattr(course, name), "to": value}
-            setattr(course, name, value)
+    changes = model_update_prepare(course, data, COURSE_EDITABLE_FIELDS)
     if not changes:
         return course
     full_clean_or_raise(course)
@@ -120,84 +117,34 @@ def accreditation_set(*, course: Course, state: str, actor, accepted: bool, hour
 
 # --- toolkit resources --------------------------------------------------------------------------------------
 
-# Extension -> (accepted content types, a check of the first bytes). Both must agree with the file: a renamed
-# executable is refused by its bytes even when its name and declared type look right.
-_OOXML = (b"PK\x03\x04",)
-TOOLKIT_TYPES: dict[str, tuple[tuple[str, ...], tuple[bytes, ...] | None]] = {
-    "pdf": (("application/pdf",), (b"%PDF-",)),
-    "pptx": (("application/vnd.openxmlformats-officedocument.presentationml.presentation",), _OOXML),
-    "docx": (("application/vnd.openxmlformats-officedocument.wordprocessingml.document",), _OOXML),
-    "xlsx": (("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",), _OOXML),
-    "png": (("image/png",), (b"\x89PNG\r\n\x1a\n",)),
-    "jpg": (("image/jpeg",), (b"\xff\xd8\xff",)),
-    "jpeg": (("image/jpeg",), (b"\xff\xd8\xff",)),
-    "txt": (("text/plain",), None),
-    "csv": (("text/csv", "application/csv", "text/plain"), None),
-}
-# Browsers and tools that do not know a type send this; the extension and the bytes then decide.
-_GENERIC_TYPES = {"application/octet-stream", ""}
-
-
-def _toolkit_file_check(*, name: str, content_type: str, head: bytes, size: int) -> tuple[str, str]:
-    """-> (extension, content type to serve it with). Raises 413 for size, 400 for type."""
-    limit = settings.TOOLKIT_MAX_FILE_BYTES
-    if size > limit:
-        raise ApplicationError("file_too_large", f"Toolkit files may be at most {limit} bytes.", status_code=413,
-                               fields={"file": [f"File too large ({size} bytes; the limit is {limit})."]})
-    if size == 0:
-        raise ApplicationError("empty_file", "The file is empty.", fields={"file": ["The file is empty."]})
-    allowed = ", ".join(sorted(TOOLKIT_TYPES))
-    extension = PurePath(name).suffix.lower().lstrip(".")
-    if extension not in TOOLKIT_TYPES:
-        raise ApplicationError("unsupported_file_type", f"Allowed file types: {allowed}.",
-                               fields={"file": [f"The extension .{extension or '?'} is not allowed ({allowed})."]})
-    types, magic = TOOLKIT_TYPES[extension]
-    declared = (content_type or "").split(";")[0].strip().lower()
-    if declared not in types and declared not in _GENERIC_TYPES:
-        raise ApplicationError("unsupported_file_type", f"A .{extension} file must be sent as {types[0]}.",
-                               fields={"file": [f"Content type {declared!r} does not match .{extension}."]})
-    if magic is not None and not head.startswith(magic):
-        raise ApplicationError("unsupported_file_type", f"The file's content is not a .{extension} file.",
-                               fields={"file": [f"The content does not look like a .{extension} file."]})
-    if magic is None:
-        try:
-            head.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            # A multi-byte character cut at the end of the sniffed head is not an error.
-            if exc.start < len(head) - 3:
-                raise ApplicationError("unsupported_file_type", "Text files must be UTF-8 text.",
-                                       fields={"file": ["The file is not UTF-8 text."]}) from exc
-        if b"\x00" in head:
-            raise ApplicationError("unsupported_file_type", "Text files must be UTF-8 text.",
-                                   fields={"file": ["The file is not UTF-8 text."]})
-    return extension, types[0]
+# Toolkit resources follow the rules of every upload (core.uploads): type by content from an allow-list, random
+# stored name, attachment downloads. Presentations are what a toolkit is for, so PPTX joins the document types.
+TOOLKIT_TYPES = DOCUMENT_TYPES | {"pptx"}
 
 
 def toolkit_resource_upload(*, course: Course, actor, title: str, kind: str, upload) -> ToolkitResource:
     """Store an uploaded file (a Django UploadedFile) as a toolkit resource of the course."""
-    upload.seek(0)
-    head = upload.read(4096)
-    extension, content_type = _toolkit_file_check(name=upload.name or "", content_type=upload.content_type or "",
-                                                  head=head, size=upload.size)
+    file_type = file_type_check(upload, name=upload.name or "", size=upload.size,
+                                max_bytes=settings.TOOLKIT_MAX_FILE_BYTES, allowed=TOOLKIT_TYPES,
+                                declared_type=upload.content_type or "")
     digest = hashlib.sha256()
     upload.seek(0)
     for chunk in upload.chunks():
         digest.update(chunk)
     upload.seek(0)
-    original_name = PurePath(upload.name).name[-200:]
-    resource = ToolkitResource(course=course, title=title, kind=kind, original_name=original_name,
-                               content_type=content_type, size_bytes=upload.size, sha256=digest.hexdigest(),
-                               uploaded_by=actor if getattr(actor, "pk", None) else None)
+    resource = ToolkitResource(course=course, title=title, kind=kind,
+                               original_name=display_name(upload.name, file_type),
+                               content_type=file_type.content_type, size_bytes=upload.size,
+                               sha256=digest.hexdigest(), uploaded_by=actor if getattr(actor, "pk", None) else None)
     full_clean_or_raise(resource, exclude=["file"])
-    stored_name = f"{course.code.lower()}-{uuid.uuid4().hex}.{extension}"
     with transaction.atomic():
-        resource.file.save(stored_name, upload, save=False)
+        resource.file.save(storage_name(file_type), upload, save=False)
         # The file is on disk before the row commits; if the transaction fails, remove it again.
         try:
             resource.save()
             audit_record(actor=actor, action="course.resource_uploaded", target=course, data={
-                "resource": resource.pk, "title": title, "kind": kind, "name": original_name,
-                "size": upload.size, "sha256": resource.sha256})
+                "resource": resource.pk, "title": title, "kind": kind, "name": resource.original_name,
+                "type": file_type.key, "size": upload.size, "sha256": resource.sha256})
         except Exception:
             resource.file.delete(save=False)
             raise
@@ -210,8 +157,7 @@ def toolkit_resource_delete(*, resource: ToolkitResource, actor) -> None:
         resource.delete()
         audit_record(actor=actor, action="course.resource_deleted", target=course, data={
             "resource": pk, "title": resource.title, "sha256": resource.sha256})
-        storage = resource.file.storage
-        transaction.on_commit(lambda: storage.delete(name))
+        delete_stored_file_on_commit(resource.file.storage, name)
 
 
 # --- instructors --------------------------------------------------------------------------------------------
@@ -549,9 +495,12 @@ def credits_parse_csv(raw: bytes) -> list[dict]:
     except UnicodeDecodeError:
         refuse("invalid_file", "The file must be a UTF-8 CSV file.")
     reader = csv.DictReader(io.StringIO(text))
+    # The JSON API's rule for text (core.text): no NUL or other control characters, row-numbered like every error.
+    suspicious = forbidden_character(text) is not None  # one scan of the file; cells are checked only if needed
+    character_errors = csv_header_errors(reader.fieldnames or []) if suspicious else {}
     columns = [c.strip().lower() for c in (reader.fieldnames or [])]
     missing = [c for c in CREDIT_IMPORT_REQUIRED_COLUMNS if c not in columns]
-    if missing:
+    if missing and not character_errors:
         refuse("invalid_file", f"The CSV header lacks: {', '.join(missing)}.")
     reader.fieldnames = columns
     rows, limit = [], _credit_import_max_rows()
@@ -559,10 +508,15 @@ def credits_parse_csv(raw: bytes) -> list[dict]:
         for line_number, row in enumerate(reader, start=2):  # line 1 is the header
             if len(rows) >= limit:
                 refuse("too_many_rows", f"An import may have at most {limit} rows.")
+            if suspicious:
+                character_errors.update(csv_cell_errors(line_number, row))  # before trimming, which hides some
             rows.append({"_line": line_number, **{k: (v or "").strip() for k, v in row.items()
                                                   if isinstance(k, str)}})
     except csv.Error as exc:
         refuse("invalid_file", f"The CSV could not be read: {exc}")
+    if character_errors:
+        raise ApplicationError("credits_invalid", f"{len(character_errors)} problem(s) in the file; nothing was "
+                               "imported.", fields=character_errors)
     if not rows:
         refuse("empty_file", "The file has no rows.")
     return rows
@@ -576,7 +530,9 @@ def credits_import(*, raw: bytes, actor, progress: Callable = _identity) -> Cred
     result = CreditImportResult()
     today = timezone.localdate()
     courses = {c.code.upper(): c for c in Course.objects.all()}
-    officers = _officers_by_license({(r.get("state", "").upper(), r.get("license_number", "")) for r in rows})
+    # Any licence the person ever held resolves to them (and only them): a credit naming an old licence can never
+    # attach to a record that took the number over — no record ever can.
+    officers = officers_by_any_license({(r.get("state", "").upper(), r.get("license_number", "")) for r in rows})
     seen: dict[tuple[int, int, date], int] = {}
     cleaned: list[dict] = []
     for row in progress(rows, total=len(rows), desc="validating"):
@@ -656,19 +612,6 @@ def credits_import(*, raw: bytes, actor, progress: Callable = _identity) -> Cred
     return result
 
 
-def _officers_by_license(keys) -> dict[tuple[str, str], Officer]:
-    by_state: dict[str, list[str]] = {}
-    for state, license_number in keys:
-        if state and license_number:
-            by_state.setdefault(state, []).append(license_number)
-    found = {}
-    for state, numbers in by_state.items():
-        for start in range(0, len(numbers), 5000):  # stay under SQLite's bound-parameter limit
-            for officer in Officer.objects.filter(state=state, license_number__in=numbers[start:start + 5000]):
-                found[(officer.state, officer.license_number)] = officer
-    return found
-
-
 def _already_recorded(cleaned: list[dict]) -> list[dict]:
     by_officer: dict[int, list[dict]] = {}
     for row in cleaned:
@@ -679,4 +622,3 @@ def _already_recorded(cleaned: list[dict]) -> list[dict]:
         existing.update(Completion.objects.filter(officer_id__in=officer_ids[start:start + 5000])
                         .values_list("officer_id", "course_id", "completed_on"))
     return [row for row in cleaned if (row["officer"].pk, row["course"].pk, row["completed_on"]) in existing]
-

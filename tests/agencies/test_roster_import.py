@@ -113,7 +113,7 @@ def test_agency_admin_cannot_take_another_agencys_officer_by_licence(admin_a_cli
 
 
 def test_staff_import_transfers_and_keeps_history(staff_client, agency_a, agency_b):
-    moving = OfficerFactory(agency=agency_b, state="CA", license_number="CA-2")
+    moving = OfficerFactory(agency=agency_b, state="CA", license_number="CA-2", first_name="James", last_name="Okafor")
     EmploymentRecord.objects.create(officer=moving, agency=agency_b, started_on="2015-01-01")
     response = upload(staff_client, GOOD, agency=agency_a.pk)
     assert response.json() == {"created": 1, "updated": 1, "unchanged": 0, "transferred": 1}
@@ -128,3 +128,37 @@ def test_staff_must_name_the_agency(staff_client):
     response = upload(staff_client, GOOD)
     assert response.status_code == 400
     assert response.json()["fields"] == {"agency": ["This field is required."]}
+
+
+# --- issue #12, finding 6: the JSON API's rule for text (core.text) holds in the CSV too ---------------------------
+
+@pytest.mark.parametrize(("cell", "character"), [
+    ("Al\x00varez", "NUL"), ("Alvarez\x1f", "unit separator at the end (trimming would hide it)"),
+    ("Al\x7fvarez", "DEL"), ("Al\x85varez", "C1 next line"), ("Al\x1bvarez", "escape"),
+])
+def test_roster_row_with_nul_or_control_character_is_refused_row_numbered_and_nothing_written(
+        admin_a_client, cell, character):
+    text = GOOD + f"CA-3,Lena,{cell},Officer,2020-01-01,\n"
+    response = upload(admin_a_client, text)
+    assert response.status_code == 400, character
+    body = response.json()
+    assert body["code"] == "roster_invalid" and set(body["fields"]) == {"rows.4.last_name"}
+    assert "Control characters" in body["fields"]["rows.4.last_name"][0]
+    assert Officer.objects.count() == 0 and not AuditEvent.objects.exists()
+
+
+def test_roster_reports_every_cell_with_a_control_character_and_a_bad_header(admin_a_client):
+    text = ("license_number,first_name,last_name,ra\x00nk\n"
+            "CA-1,Ma\x00ria,Alvarez,Sergeant\n"
+            "CA-2,James,Oka\x01for,Off\x01icer\n")
+    response = upload(admin_a_client, text)
+    assert response.status_code == 400
+    assert set(response.json()["fields"]) == {"file", "rows.2.first_name", "rows.3.last_name"}
+    assert "Line 1" in response.json()["fields"]["file"][0]
+    assert Officer.objects.count() == 0
+
+
+def test_roster_keeps_tabs_and_line_breaks_as_json_does(admin_a_client):
+    text = GOOD + 'CA-3,Lena,"Park",Officer\tCorporal,2020-01-01,\n'
+    assert upload(admin_a_client, text).status_code == 200
+    assert Officer.objects.get(license_number="CA-3").rank == "Officer\tCorporal"

@@ -73,11 +73,18 @@ def test_revoked_officer_shows_date_and_category_but_never_the_finding(anon_clie
         assert secret not in response.content.decode()
 
 
-def test_search_is_bounded_and_says_when_truncated(anon_client, agency_a):
+def test_search_is_paginated_with_a_bounded_page_and_says_when_more_follow(anon_client, agency_a):
     for i in range(51):
         OfficerFactory(agency=agency_a, last_name=f"Same{i:02d}")
+    # Only the public part of the roster is searchable (certified or permanently ineligible officers).
+    Officer.objects.update(permanently_ineligible_at=timezone.now())
     body = anon_client.get(f"{PUBLIC}/officers/", {"q": "Same"}).json()
-    assert len(body["results"]) == 50 and body["truncated"] is True
+    assert len(body["results"]) == 50 and body["truncated"] is True and body["page"] == 1
+    second = anon_client.get(f"{PUBLIC}/officers/", {"q": "Same", "page": 2}).json()
+    assert [r["name"] for r in second["results"]] == [f"{Officer.objects.order_by('-last_name').first().full_name}"]
+    assert second["truncated"] is False
+    too_big = anon_client.get(f"{PUBLIC}/officers/", {"q": "Same", "page_size": 500})
+    assert too_big.status_code == 400 and "page_size" in too_big.json()["fields"]
 
 
 @pytest.mark.parametrize("params", [{}, {"q": "x"}, {"q": "x" * 101}])
@@ -141,7 +148,7 @@ def test_metrics(anon_client, agency_a, agency_b, programme, staff_user, staff2)
     this_year = timezone.now().year
     years = {str(this_year): 1, str((timezone.now() - timedelta(days=800)).year): 1}
     assert body == {"certified_agencies": 1, "active_officers": 2, "revocations_per_year": dict(sorted(
-        years.items()))}
+        years.items())), "ineligible_per_year": {}}
 
 
 def test_revocations_csv_in_decertification_index_shape(anon_client, maria, staff_user, staff2, agency_a, agency_b):
@@ -155,10 +162,12 @@ def test_revocations_csv_in_decertification_index_shape(anon_client, maria, staf
     response = anon_client.get(f"{PUBLIC}/revocations.csv")
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
-    assert list(rows[0]) == ["officer_name", "license_number", "state", "agency", "action", "action_date"]
+    assert list(rows[0]) == ["officer_name", "license_number", "state", "agency", "action", "action_date",
+                             "current_license_number", "current_state"]
     assert rows[0] == {"officer_name": "Maria Alvarez", "license_number": "CA-100201", "state": "CA",
                        "agency": agency_a.name, "action": "certification_revoked",
-                       "action_date": str(timezone.localdate())}
+                       "action_date": str(timezone.localdate()), "current_license_number": "CA-100201",
+                       "current_state": "CA"}
     assert rows[1]["officer_name"].startswith("'=")
 
 

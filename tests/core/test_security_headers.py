@@ -46,7 +46,8 @@ def test_production_sends_hsts_and_redirects_to_https():
     )
     env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_ALLOW_ASYNC_UNSAFE", "DJANGO_SETTINGS_MODULE"}}
     env.update(DJANGO_ENV="production", SECRET_KEY="s" * 60, ALLOWED_HOSTS="peacecert.example.org",
-               DATABASE_URL="sqlite:////tmp/peacecert-hsts-check.sqlite3", DJANGO_SETTINGS_MODULE="config.settings")
+               DATABASE_URL="sqlite:////tmp/peacecert-hsts-check.sqlite3", DJANGO_SETTINGS_MODULE="config.settings",
+               CACHE_URL="redis://127.0.0.1:6379/15")  # production requires a shared cache; these pages never use it
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
                          timeout=120)
     assert out.returncode == 0, out.stderr

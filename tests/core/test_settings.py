@@ -31,8 +31,32 @@ def test_production_deploy_check_passes_with_secrets():
         "check", "--deploy", "--fail-level", "WARNING",
         DJANGO_ENV="production", SECRET_KEY="p" * 20 + "-x9Kq2mZ7vR4tL8wN3bY6cH1jF5gD0sA",
         ALLOWED_HOSTS="peacecert.example.org", DATABASE_URL="sqlite:////tmp/peacecert-deploy-check.sqlite3",
+        CACHE_URL="redis://127.0.0.1:6379/3",
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+PRODUCTION_SECRETS = {
+    "DJANGO_ENV": "production", "SECRET_KEY": "p" * 20 + "-x9Kq2mZ7vR4tL8wN3bY6cH1jF5gD0sA",
+    "ALLOWED_HOSTS": "peacecert.example.org", "DATABASE_URL": "sqlite:////tmp/peacecert-deploy-check.sqlite3",
+}
+
+
+def test_production_without_a_shared_cache_fails_at_startup_so_workers_cannot_count_apart():
+    # Several gunicorn workers with the local-memory default would each keep their own login and guess counters.
+    env = {k: v for k, v in os.environ.items() if k not in {"CACHE_URL", "DJANGO_SETTINGS_MODULE"}}
+    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, capture_output=True, text=True,
+                            timeout=120, env={**env, **PRODUCTION_SECRETS})
+    assert result.returncode != 0
+    assert "needs these environment variables: CACHE_URL" in result.stderr
+
+
+def test_production_refuses_a_per_process_or_non_atomic_cache():
+    for url in ("locmemcache://peacecert", "dummycache://", "filecache:///tmp/peacecert-cache",
+                "dbcache://peacecert_cache"):
+        result = run_manage("check", CACHE_URL=url, **PRODUCTION_SECRETS)
+        assert result.returncode != 0, url
+        assert "shared cache with atomic counters" in result.stderr, (url, result.stderr[-500:])
 
 
 def test_celery_is_safe_against_lost_workers_and_late_redelivery():

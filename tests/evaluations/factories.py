@@ -1,12 +1,16 @@
-"""Building cycles with raters and answers through the real services (tokens are set directly, not mailed)."""
+"""Building cycles with raters and answers through the real services (tokens are set directly, not mailed).
+
+Rater lists go through certification staff's approval like in production: `invite` approves the list it changed
+(as a reviewer account made here) unless told not to; `open_cycle` approves before opening."""
 
 import random
 from datetime import timedelta
 
 from django.utils import timezone
 
+from agencies.models import Role, User
 from evaluations import services
-from evaluations.models import Cycle, Invitation, Item, Question
+from evaluations.models import Cycle, CycleStatus, Invitation, Item, Question, RatersStatus
 
 
 def cycle_make(*, subject, agency=None, actor="test", minimums=None, status_open=False, **kwargs) -> Cycle:
@@ -18,11 +22,32 @@ def cycle_make(*, subject, agency=None, actor="test", minimums=None, status_open
     return cycle
 
 
-def invite(cycle, relationship: str, n: int = 1, *, prefix: str = "") -> list[Invitation]:
+def raters_reviewer() -> User:
+    """A certification staff account that reviews rater lists in tests."""
+    user, _ = User.objects.get_or_create(username="raters-reviewer",
+                                         defaults={"role": Role.CERTIFICATION_STAFF, "email": ""})
+    return user
+
+
+def approve(cycle) -> Cycle:
+    """Staff approve the cycle's current rater list (in an open cycle this sends the new links)."""
+    cycle.refresh_from_db()
+    if cycle.raters_status != RatersStatus.APPROVED and cycle.status in (CycleStatus.DRAFT, CycleStatus.OPEN):
+        services.raters_approve(cycle=cycle, actor=raters_reviewer(), version=cycle.raters_version)
+        cycle.refresh_from_db()
+    return cycle
+
+
+def invite(cycle, relationship: str, n: int = 1, *, prefix: str = "", approved: bool = True) -> list[Invitation]:
     start = cycle.invitations.count()
-    return [services.invitation_create(cycle=cycle, actor="test", rater_name=f"{prefix}Rater{start + i} Person",
-                                       rater_email=f"{prefix}rater{start + i}.{cycle.pk}@example.org",
-                                       relationship=relationship) for i in range(n)]
+    invitations = [services.invitation_create(cycle=cycle, actor="test", rater_name=f"{prefix}Rater{start + i} Person",
+                                              rater_email=f"{prefix}rater{start + i}.{cycle.pk}@example.org",
+                                              relationship=relationship) for i in range(n)]
+    if approved:
+        approve(cycle)
+        for invitation in invitations:
+            invitation.refresh_from_db()
+    return invitations
 
 
 def token_set(invitation: Invitation, token: str | None = None) -> str:
@@ -37,6 +62,7 @@ def token_set(invitation: Invitation, token: str | None = None) -> str:
 def open_cycle(cycle: Cycle) -> Cycle:
     if not cycle.invitations.exists():
         invite(cycle, "self")
+    approve(cycle)
     services.cycle_open(cycle=cycle, actor="test")
     cycle.refresh_from_db()
     return cycle

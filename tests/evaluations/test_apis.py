@@ -168,7 +168,7 @@ def test_feedback_get_put_post_through_the_link(anon_client, open_cycle_a):
     again = anon_client.post(url, answers, format="json")
     assert again.status_code == 409 and again.json()["code"] == "feedback_already_submitted"
     assert anon_client.get(url).status_code == 409
-    assert FeedbackResponse.objects.count() == 1
+    assert Invitation.objects.filter(held_answers__isnull=False).count() == 1  # held until the cycle closes
 
 
 @pytest.mark.parametrize("body", [{"scores": {"999999": 3}}, {"scores": {"abc": 3}}, {"scores": []},
@@ -203,7 +203,9 @@ def test_feedback_api_ignores_credentials(admin_a_client, open_cycle_a):
 # --- report and release ----------------------------------------------------------------------------------------
 
 def _ready(cycle, run_pipeline):
-    services.feedback_submit(invitation=cycle.invitations.get(relationship="self"), **answers_all(cycle, score=5))
+    # Five comments in all: the model is asked from EVALUATION_LLM_MIN_COMMENTS (5).
+    services.feedback_submit(invitation=cycle.invitations.get(relationship="self"),
+                             **answers_all(cycle, score=5, comment="I keep calm"))
     respond(cycle, "supervisor", score=4, comment="Honest and reliable")
     respond(cycle, "peer", 3, score=4, comment="Calm in a crisis")
     return run_pipeline(cycle)

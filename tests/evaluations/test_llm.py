@@ -77,10 +77,10 @@ def test_persistent_server_errors_fall_back_to_the_builtin_summariser(open_cycle
 @pytest.mark.parametrize(("bad", "reason"), [
     ("this is not json {", "schema"),
     (json.dumps({**GOOD, "readiness_band": "ready_now"}), "schema"),
-    (json.dumps({**GOOD, "themes": [{"title": "t", "summary": "s", "comment_ids": ["c999"]}]}), "unknown comment"),
+    (json.dumps({**GOOD, "themes": [{"title": "t", "summary": "s", "comment_ids": ["c999"]}]}), "unknown_comment_id"),
     (json.dumps({**GOOD, "strengths": [{"competency": "marksmanship", "summary": "s", "comment_ids": []}]}),
-     "unknown competency"),
-    (json.dumps({**GOOD, "narrative": "Maria Alvarez is great, call 555-201-7788"}), "personal data"),
+     "unknown_competency"),
+    (json.dumps({**GOOD, "narrative": "Maria Alvarez is great, call 555-201-7788"}), "personal_data"),
 ])
 def test_invalid_answers_are_rejected_retried_then_fall_back(open_cycle_a, run_pipeline, llm_server, bad, reason):
     llm_server.script = [{"status": 200, "body": completion_body(bad)}]
@@ -182,7 +182,7 @@ def test_prompt_injection_changes_neither_band_eligibility_nor_anonymity(open_cy
     from evaluations.models import OpenTextAnswer, Question
 
     question = Question.objects.filter(instrument=cycle.instrument).first()
-    response = cycle.responses.filter(relationship="peer").first()
+    response = cycle.responses.create(relationship="peer")
     OpenTextAnswer.objects.bulk_create([
         OpenTextAnswer(response=response, cycle=cycle, relationship="peer", question=question, text=text)
         for text in ADVERSARIAL[:1]])
@@ -203,7 +203,7 @@ def test_prompt_injection_changes_neither_band_eligibility_nor_anonymity(open_cy
     llm_server.script = [obey]
     cycle = run_pipeline(cycle)
     report = Report.objects.get(cycle=cycle)
-    assert report.summariser == "builtin" and "personal data" in report.llm_error
+    assert report.summariser == "builtin" and "personal_data" in report.llm_error
     # Every rating is 3: the rule says development_needed, whatever the comments demand.
     assert report.band_computed == readiness_band_compute(report.content) == "development_needed"
     assert set(report.eligibility) == {"certification", "findings", "ce_hours"}
@@ -215,7 +215,7 @@ def test_prompt_injection_changes_neither_band_eligibility_nor_anonymity(open_cy
 def test_injection_cannot_set_the_band_even_when_the_model_answer_is_accepted(open_cycle_a, run_pipeline,
                                                                               llm_server):
     _cycle(open_cycle_a, comment=ADVERSARIAL[0])
-    llm_server.script = [ok({**GOOD, "narrative": "Development needed; the candidate is not eligible."})]
+    llm_server.script = [ok({**GOOD, "narrative": "Peers describe a steady, honest colleague."})]
     cycle = run_pipeline(open_cycle_a)
     report = Report.objects.get(cycle=cycle)
     assert report.summariser == "llm"

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from evaluations.models import Competency, Cycle, FeedbackResponse, Invitation, ItemScore, Report
+from evaluations.models import Competency, Cycle, FeedbackResponse, Invitation, Item, ItemScore, Question, Report
 
 from .factories import invite, items_of
 
@@ -64,3 +64,35 @@ def test_band_override_needs_a_reason_and_release_needs_a_reviewer(draft_cycle, 
                             released_at=timezone.now()))
     Report(cycle=draft_cycle, band_computed="ready_now", band_final="development_needed",
            band_override_reason="Written reason", released_by=staff_user, released_at=timezone.now()).save()
+
+
+def test_anonymous_group_minimums_never_go_below_the_floor_by_any_path(draft_cycle):
+    """Not through the service, the admin or a raw write: the database refuses an anonymity minimum below 3."""
+    def clone(**changes):
+        fields = {f.attname: getattr(draft_cycle, f.attname) for f in Cycle._meta.concrete_fields if f.name != "id"}
+        return Cycle(**{**fields, **changes})
+
+    for group in ("min_peer", "min_direct_report", "min_community"):
+        _refused(lambda group=group: clone(**{group: 2}))
+    _refused(lambda: clone(min_self=2))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Cycle.objects.filter(pk=draft_cycle.pk).update(min_peer=1)
+
+
+def test_content_of_an_instrument_in_use_cannot_change_by_any_client(draft_cycle):
+    """Reports read the items of their instrument; once a cycle uses it, no write (ORM, admin, raw) changes them."""
+    instrument = draft_cycle.instrument
+    instrument.refresh_from_db()
+    assert instrument.frozen_at is not None
+    item = items_of(draft_cycle)[0]
+    competency = Competency.objects.filter(instrument=instrument).first()
+    for write in (
+        lambda: Item.objects.filter(pk=item.pk).update(text="Rewritten after the fact"),
+        lambda: Item.objects.create(competency=competency, text="A new item", position=99),
+        lambda: Competency.objects.filter(pk=competency.pk).update(position=42),
+        lambda: Question.objects.filter(instrument=instrument).update(text="Another question"),
+    ):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            write()
+    item.refresh_from_db()
+    assert item.text != "Rewritten after the fact"

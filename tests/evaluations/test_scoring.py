@@ -4,6 +4,7 @@ import json
 import statistics
 
 import pytest
+from django.conf import settings as django_settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
@@ -25,6 +26,10 @@ pytestmark = pytest.mark.django_db
 
 
 def content_of(cycle):
+    """The report content; an open cycle is closed first (closing pools the held answers)."""
+    cycle.refresh_from_db()
+    if cycle.status == "open":
+        services.cycle_close(cycle=cycle, actor="test")
     return report_content_build(cycle_aggregates_fetch(cycle=cycle))
 
 
@@ -34,14 +39,41 @@ def competency(content, key):
 
 def test_group_means_spread_and_counts_come_from_the_database(open_cycle_a):
     cycle = open_cycle_a
-    for value in (2, 4, 5):
+    values = (1, 2, 4, 5, 5)  # five peers: the spread threshold (EVALUATION_SPREAD_MINIMUM = 5) is reached
+    for value in values:
         respond(cycle, "peer", score=value)
     content = content_of(cycle)
     cell = competency(content, "leadership")["by_group"]["peer"]
-    assert cell["mean"] == round(statistics.mean([2, 4, 5]), 2)
-    assert cell["n"] == 3 and cell["min"] == 2 and cell["max"] == 5
+    assert cell["mean"] == round(statistics.mean(values), 2)
+    assert cell["n"] == 5 and cell["min"] == 1 and cell["max"] == 5
     # Population standard deviation of every rating in the cell (each peer gave one value to all three items).
-    assert cell["sd"] == round(statistics.pstdev([2, 4, 5]), 2)
+    assert cell["sd"] == round(statistics.pstdev(values), 2)
+
+
+def test_three_raters_show_mean_and_n_only_because_min_max_and_sd_would_reveal_each_rating(open_cycle_a):
+    # At n = 3, mean 11/3, min 2, max 5 give the third rating (4): the attack of issue #13.
+    for value in (2, 4, 5):
+        respond(open_cycle_a, "peer", score=value)
+    content = content_of(open_cycle_a)
+    cell = competency(content, "leadership")["by_group"]["peer"]
+    assert cell == {"mean": round(11 / 3, 2), "n": 3, "sd": None, "min": None, "max": None}
+
+
+def test_disclosed_groups_keep_their_spread(open_cycle_a):
+    respond(open_cycle_a, "supervisor", score=4)
+    cell = competency(content_of(open_cycle_a), "leadership")["by_group"]["supervisor"]
+    assert cell == {"mean": 4.0, "n": 1, "sd": 0.0, "min": 4, "max": 4}
+
+
+def test_group_comments_need_the_comment_threshold_of_commenting_raters(open_cycle_a):
+    # Three peers are shown (minimum 3) but only two wrote a comment: under EVALUATION_COMMENT_MINIMUM (3).
+    respond(open_cycle_a, "peer", 2, score=4, comment="Peer quiet remark")
+    respond(open_cycle_a, "peer", 1, score=4)
+    respond(open_cycle_a, "direct_report", 3, score=4, comment="Report remark")
+    content = content_of(open_cycle_a)
+    assert next(g for g in content["groups"] if g["relationship"] == "peer")["shown"] is True
+    assert "Peer quiet remark" not in json.dumps(content)
+    assert sum(c["group"] == "direct_report" for c in content["comments"]) == 3
 
 
 def test_aggregation_is_three_queries_whatever_the_number_of_raters(open_cycle_a):
@@ -130,6 +162,7 @@ def test_development_areas_fall_back_to_the_two_lowest():
 # --- the property: no under-threshold group leaks through any report field -----------------------------------
 
 GROUPS = ["self", "supervisor", "peer", "direct_report", "community"]
+ANONYMOUS = ["peer", "direct_report", "community"]
 score_value = st.one_of(st.integers(min_value=1, max_value=5), st.none())
 response_st = st.tuples(st.lists(score_value, min_size=4, max_size=4), st.sampled_from(["", "kind", "harsh", "x"]))
 
@@ -159,6 +192,9 @@ def test_no_under_threshold_group_leaks_through_any_report_field(data, subject_a
         _write(cycle, items, question, group, rows)
     minimums = cycle.group_minimums
     dropped = [g for g in GROUPS if len(responses[g]) < minimums[g]]
+    # Shown anonymous groups whose comments stay hidden: fewer than EVALUATION_COMMENT_MINIMUM raters commented.
+    quiet = [g for g in ANONYMOUS if g not in dropped
+             and sum(1 for _, comment in responses[g] if comment) < django_settings.EVALUATION_COMMENT_MINIMUM]
     content = content_of(cycle)
 
     # A twin cycle where every dropped group answered completely differently (or not at all) gives the same report.
@@ -169,6 +205,8 @@ def test_no_under_threshold_group_leaks_through_any_report_field(data, subject_a
     for group in GROUPS:
         rows = responses[group] if group not in dropped else data.draw(
             st.lists(response_st, max_size=minimums[group] - 1), label=f"twin-{group}")
+        if group in quiet:  # same ratings, same commenters, other words: the report must not change
+            rows = [(scores, f"other-{comment}" if comment else "") for scores, comment in rows]
         _write(twin, twin_items, twin_question, group, rows)
     twin_content = content_of(twin)
     assert json.dumps(content, sort_keys=True) == json.dumps(twin_content, sort_keys=True)
@@ -178,4 +216,11 @@ def test_no_under_threshold_group_leaks_through_any_report_field(data, subject_a
         assert f"from {group} LEAKMARK" not in text
         assert all(group not in c["by_group"] for c in content["competencies"])
         assert next(g for g in content["groups"] if g["relationship"] == group)["responses"] is None
+    for group in quiet:
+        assert f"from {group} LEAKMARK" not in text
+    # Disclosure by statistics: an anonymous cell under EVALUATION_SPREAD_MINIMUM raters shows mean and n only.
+    for competency_row in content["competencies"]:
+        for group, cell in competency_row["by_group"].items():
+            if group in ANONYMOUS and cell["n"] < django_settings.EVALUATION_SPREAD_MINIMUM:
+                assert cell["sd"] is None and cell["min"] is None and cell["max"] is None
     Cycle.objects.filter(pk__in=[cycle.pk, twin.pk]).delete()

@@ -28,7 +28,8 @@ from certification.models import (
 from coaching.models import Agreement, AgreementStatus
 from core.audit import GENESIS_HASH, audit_chain_verify, audit_record
 from core.models import AuditEvent
-from evaluations.models import FeedbackResponse, Invitation
+from evaluations import services as evaluation_services
+from evaluations.models import Cycle, FeedbackResponse, Invitation
 from tests.certification.test_agency_certification import ready
 from tests.certification.test_officer_certification import certified, sustained_finding
 from tests.coaching.factories import CoacheeFactory, CoachProfileFactory, NeedsAssessmentFactory
@@ -167,8 +168,10 @@ def feedback_double_submission() -> Race:
     def check(responses):
         assert _statuses(responses) == [201] + [409] * (THREADS - 1), _summary(responses)
         _losers_are_clean_conflicts(responses, 201, {"feedback_already_submitted"})
-        assert FeedbackResponse.objects.filter(cycle=cycle).count() == 1
         assert Invitation.objects.get(pk=invitation.pk).submitted_at is not None
+        # The answers are held with the invitation until close; closing pools exactly one answer set.
+        evaluation_services.cycle_close(cycle=Cycle.objects.get(pk=cycle.pk), actor="test")
+        assert FeedbackResponse.objects.filter(cycle=cycle).count() == 1
         assert _audit_count("evaluation_invitation.submitted") == 1
 
     return Race(work, check)

@@ -53,6 +53,12 @@ BODIES = {
                                                "license_number": "SEC-NEW-2"}),
     "POST /api/v1/officers/import/": _roster,
     "PATCH /api/v1/officers/<int:officer_id>/": _json(lambda w: {"rank": "Sergeant"}),
+    "POST /api/v1/officers/<int:officer_id>/identity-corrections/": _json(lambda w: {
+        "last_name": "Corrected", "reason": "Misspelt on the roster"}),
+    "POST /api/v1/identity-reviews/<int:review_id>/decide/": _json(lambda w: {
+        "decision": "dismissed", "reason": "Duplicate submission"}),
+    "POST /api/v1/certification/officers/<int:officer_id>/link/": _json(lambda w: {
+        "same_person_as": w.a.officer2.pk, "reason": "Same person, two records"}),
     # training
     "POST /api/v1/training/courses/": _json(lambda w: {"code": "SEC-101", "title": "Security course",
                                                        "ce_hours": "2.00"}),
@@ -108,6 +114,14 @@ BODIES = {
     "POST /api/v1/evaluations/cycles/<int:cycle_id>/invitations/": _json(lambda w: {
         "rater_name": "New Rater", "rater_email": "new.rater@example.org", "relationship": "peer"}),
     "POST /api/v1/evaluations/cycles/<int:cycle_id>/report/release/": _json(lambda w: {}),
+    "POST /api/v1/evaluations/cycles/<int:cycle_id>/raters/approve/": _json(lambda w: {"version": 0}),
+    "POST /api/v1/evaluations/cycles/<int:cycle_id>/raters/refuse/": _json(lambda w: {
+        "version": 0, "reason": "Two addresses belong to the sponsor."}),
+    "POST /api/v1/evaluations/cycles/<int:cycle_id>/invitations/<int:invitation_id>/refuse/": _json(lambda w: {
+        "reason": "This address belongs to the sponsor."}),
+    "PATCH /api/v1/evaluations/cycles/<int:cycle_id>/report/review/": _json(lambda w: {
+        "narrative": "Peers describe a steady, fair colleague."}),
+    "POST /api/v1/evaluations/cycles/<int:cycle_id>/report/use-builtin/": _json(lambda w: {}),
     "PUT /api/v1/feedback/<str:token>/": _json(lambda w: {"scores": {}, "comments": {}}),
     "POST /api/v1/feedback/<str:token>/": lambda w: (_feedback_answers(w), "json"),
     # coaching

@@ -54,6 +54,8 @@ def placeholder_value(world, route: Route, name: str, *, side: str = "a"):
         return s.officer_certification.pk
     if name == "cycle_id" and "/report" in pattern:
         return s.released_cycle.pk
+    if name == "status_id" and pattern.endswith("/document/download/"):
+        return s.document_line.pk  # a line with an uploaded document
     if name == "status_id":
         kind = {"/mark/": "staff_verified", "/document/": "document", "/attest/": "attestation"}
         for marker, wanted in kind.items():

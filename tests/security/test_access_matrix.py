@@ -85,6 +85,11 @@ MATRIX = {
     f"POST {V}/officers/import/": entry(STAFF_OR_AGENCY_ADMIN, admin_b=400),
     f"GET {V}/officers/<int:officer_id>/": entry(STAFF_OR_OWN_AGENCY_ADMIN),
     f"PATCH {V}/officers/<int:officer_id>/": entry(STAFF_OR_OWN_AGENCY_ADMIN),
+    # Identity (issue #11): corrections and the lookalike review queue are staff only (checked before any lookup).
+    f"POST {V}/officers/<int:officer_id>/identity-corrections/": entry(STAFF_ONLY),
+    f"GET {V}/identity-reviews/": entry(STAFF_ONLY),
+    f"GET {V}/identity-reviews/<int:review_id>/": entry(STAFF_ONLY),
+    f"POST {V}/identity-reviews/<int:review_id>/decide/": entry(STAFF_ONLY),
     # --- training (the catalogue and the sessions are programme-wide, not agency-owned) ---
     f"GET {T}/courses/": entry(AUTHENTICATED),
     f"POST {T}/courses/": entry(STAFF_ONLY, 201),
@@ -130,6 +135,7 @@ MATRIX = {
                                                                            staff=409, admin_a=409),
     f"POST {C}/requirement-statuses/<int:status_id>/mark/": entry(STAFF_ACTS_ON_OWN_AGENCY_ROW),
     f"POST {C}/requirement-statuses/<int:status_id>/document/": entry(STAFF_OR_OWN_AGENCY_ADMIN),
+    f"GET {C}/requirement-statuses/<int:status_id>/document/download/": entry(STAFF_OR_OWN_AGENCY_ADMIN),
     f"POST {C}/requirement-statuses/<int:status_id>/attest/": entry(STAFF_OR_OWN_AGENCY_ADMIN),
     f"GET {C}/plaques/": entry(STAFF_OR_AGENCY_ADMIN),
     f"GET {C}/plaques/<int:plaque_id>/": entry(STAFF_OR_OWN_AGENCY_ADMIN),
@@ -142,6 +148,7 @@ MATRIX = {
     # Just granted: not renewable yet.
     f"POST {C}/officer-certifications/<int:certification_id>/renew/": entry(STAFF_ACTS_ON_OWN_AGENCY_ROW, staff=409),
     f"GET {C}/officers/<int:officer_id>/eligibility/": entry(STAFF_OR_OWN_AGENCY_ADMIN),
+    f"POST {C}/officers/<int:officer_id>/link/": entry(STAFF_ONLY),
     f"GET {C}/findings/": entry(STAFF_OR_AGENCY_ADMIN),
     f"POST {C}/findings/": entry(STAFF_ONLY, 201),
     f"GET {C}/findings/<int:finding_id>/": entry(STAFF_OR_OWN_AGENCY_ADMIN),
@@ -168,9 +175,18 @@ MATRIX = {
     # Invitations are withdrawn only while the cycle is a draft; this one is open.
     f"DELETE {E}/cycles/<int:cycle_id>/invitations/<int:invitation_id>/": entry(STAFF_OR_OWN_AGENCY_ADMIN,
                                                                                staff=409, admin_a=409),
+    # Staff review of the rater list: this cycle's list is approved (and the cycle open, so no whole-list refusal);
+    # a single rater can be refused; a sent, unanswered invitation can be re-sent by staff or its sponsor.
+    f"POST {E}/cycles/<int:cycle_id>/raters/approve/": entry(STAFF_ONLY, staff=409),
+    f"POST {E}/cycles/<int:cycle_id>/raters/refuse/": entry(STAFF_ONLY, staff=409),
+    f"POST {E}/cycles/<int:cycle_id>/invitations/<int:invitation_id>/refuse/": entry(STAFF_ONLY),
+    f"POST {E}/cycles/<int:cycle_id>/invitations/<int:invitation_id>/resend/": entry(STAFF_OR_OWN_AGENCY_ADMIN),
     f"GET {E}/cycles/<int:cycle_id>/report/": entry(STAFF_OR_OWN_AGENCY_ADMIN),
     f"GET {E}/cycles/<int:cycle_id>/report.pdf": entry(STAFF_OR_OWN_AGENCY_ADMIN),
     f"POST {E}/cycles/<int:cycle_id>/report/release/": entry(STAFF_ONLY, staff=409),  # already released
+    # The review step before release: this report is already released.
+    f"PATCH {E}/cycles/<int:cycle_id>/report/review/": entry(STAFF_ONLY, staff=409),
+    f"POST {E}/cycles/<int:cycle_id>/report/use-builtin/": entry(STAFF_ONLY, staff=409),
     # The secret link is the credential: whoever holds it is the reviewer (JWTs are not consulted).
     f"GET {V}/feedback/<str:token>/": entry(PUBLIC),
     f"PUT {V}/feedback/<str:token>/": entry(PUBLIC),

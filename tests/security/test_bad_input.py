@@ -41,7 +41,7 @@ DEFAULT_WRITER = "staff"
 # Fields that name another object by id (their unknown-id case sends 999999999, or [999999999] for a list).
 ID_FIELDS = {"agency", "officer", "programme", "course", "subject", "instrument", "coachee", "coach", "user",
              "former_agency", "source_cycle_id", "baseline_cycle_id", "officer_ids", "needs_assessment_ids",
-             "conflicts", "instructors"}
+             "conflicts", "instructors", "same_person_as"}
 
 # Documented 2xx answers to a case (still nothing may be written):
 ACCEPTED = {

@@ -44,6 +44,7 @@ class Side:
     requirement_status: object = None
     renewal: object = None  # a renewal application of the issued certification: its checklist is open
     status_lines: dict = field(default_factory=dict)  # the renewal's checklist lines by requirement kind
+    document_line: object = None  # the issued certification's document item, with its uploaded PDF
     plaque: object = None
     officer_certification: object = None
     finding: object = None
@@ -58,6 +59,7 @@ class Side:
     coachee3: object = None  # nothing yet: a needs assessment can be created
     agreement: object = None
     coaching_session: object = None
+    identity_review: object = None  # pending: a lookalike of a permanently ineligible officer, queued for staff
 
 
 @dataclass
@@ -104,6 +106,7 @@ class World:
             "coachee_id": s.coachee.pk,
             "assessment_id": s.needs_assessment.pk,
             "agreement_id": s.agreement.pk,
+            "review_id": s.identity_review.pk,
         }
         return values[name]
 
@@ -154,6 +157,7 @@ def _side(*, agency, admin, staff, recorder, coach_user, course, session_a, sess
     s.agency_certification = _issued_agency_certification(agency, programme, staff)
     s.requirement_status = s.agency_certification.requirements.order_by("id").first()
     s.plaque = s.agency_certification.plaque
+    s.document_line = s.agency_certification.requirements.filter(requirement__kind="document").order_by("id").first()
     s.renewal = certification_services.agency_certification_renew(actor=staff, certification=s.agency_certification)
     for line in s.renewal.requirements.select_related("requirement").order_by("id"):
         s.status_lines.setdefault(line.requirement.kind, line)
@@ -163,7 +167,7 @@ def _side(*, agency, admin, staff, recorder, coach_user, course, session_a, sess
                                                       source=FindingSource.COMPLAINT)
     # Evaluations: an open cycle with one invitation, and a cycle whose report was released.
     s.cycle = cycle_make(subject=s.officer, actor=admin)
-    s.invitation = invite(s.cycle, "peer")[0]
+    s.invitation = invite(s.cycle, "peer", 3)[0]  # a peer group can only open at its minimum (3)
     open_cycle(s.cycle)
     s.released_cycle = _released_cycle(s.officer2, admin, staff)
     # Coaching: the coach's profile, a coachee of the agency, a needs assessment, an active agreement, a session.
@@ -182,7 +186,25 @@ def _side(*, agency, admin, staff, recorder, coach_user, course, session_a, sess
     s.coaching_session = CoachingSession.objects.create(agreement=s.agreement, held_on=start + timedelta(days=1),
                                                         duration_minutes=60, topics=["leadership"],
                                                         private_notes="coach only")
+    s.identity_review = _pending_identity_review(agency, admin, staff)
     return s
+
+
+def _pending_identity_review(agency, admin, staff):
+    """A permanently ineligible officer (never certified) and the admin's refused create of a lookalike."""
+    from agencies.models import IdentityReview
+    from agencies.services import officer_create, officer_mark_permanently_ineligible
+    from core.exceptions import ApplicationError
+
+    ineligible = OfficerFactory(agency=agency, first_name="Ineligible", last_name=f"Lookalike{agency.pk}")
+    officer_mark_permanently_ineligible(officer=ineligible, actor=staff, reason="finding verified")
+    licence = f"SEC-LOOKALIKE-{agency.pk}"
+    try:
+        officer_create(actor=admin, agency=agency, first_name=ineligible.first_name, last_name=ineligible.last_name,
+                       license_number=licence)
+    except ApplicationError as exc:
+        assert exc.code == "identity_review_required", exc.code
+    return IdentityReview.objects.get(license_number=licence)
 
 
 def world_build() -> World:
@@ -207,7 +229,7 @@ def world_build() -> World:
     AccreditationFactory(course=course, state="OH", hours_accepted=Decimal("6.00"))
     resource = training_services.toolkit_resource_upload(
         course=course, actor=staff, title="Checklist", kind="checklist",
-        upload=SimpleUploadedFile("checklist.txt", b"roll call checklist\n", "text/plain"))
+        upload=SimpleUploadedFile("checklist.pdf", b"%PDF-1.4\nroll call checklist\n", "application/pdf"))
     designate(users["instructor"], course)
     designate(users["instructor2"], course)
     # Officers are enrolled while both sessions are upcoming; session A is then moved to have started an hour ago

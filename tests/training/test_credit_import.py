@@ -132,3 +132,31 @@ def test_management_command_reports_row_errors_and_writes_nothing(tmp_path, cour
     assert not Completion.objects.exists()
     with pytest.raises(CommandError, match="No user"):
         call_command("import_credits", str(path), "--as", "ghost")
+
+
+# --- issue #12, finding 6: the JSON API's rule for text (core.text) holds in the CSV too ---------------------------
+
+@pytest.mark.parametrize(("cell", "column"), [
+    ("CA-\x002", "license_number"), ("PO-101\x1f", "course_code"), ("2024-03-02\x0b", "completed_on"),
+    ("6.\x7f5", "ce_hours"), ("\x85CA", "state"),
+])
+def test_credit_row_with_nul_or_control_character_is_refused_row_numbered_and_nothing_written(
+        staff_client, course, officers, cell, column):
+    row = {"state": "CA", "license_number": "CA-2", "course_code": "PO-101", "completed_on": "2024-03-02",
+           "ce_hours": "6.5", column: cell}
+    text = GOOD + ",".join(row[c] for c in ("state", "license_number", "course_code", "completed_on",
+                                             "ce_hours")) + "\n"
+    response = upload(staff_client, text)
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "credits_invalid" and set(body["fields"]) == {f"rows.5.{column}"}
+    assert "Control characters" in body["fields"][f"rows.5.{column}"][0]
+    assert not Completion.objects.exists() and not CreditImport.objects.exists() and not AuditEvent.objects.exists()
+
+
+def test_credit_import_command_refuses_control_characters_too(tmp_path, course, officers):
+    path = tmp_path / "credits.csv"
+    path.write_bytes((GOOD + "CA,CA-\x003,PO-101,2024-03-05,\n").encode())
+    with pytest.raises(CommandError, match="rows.5.license_number"):
+        call_command("import_credits", str(path), "--no-progress")
+    assert not Completion.objects.exists()
