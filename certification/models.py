@@ -2,7 +2,7 @@
 the officers' Good Officer Certification, and excessive-force findings with their due process.
 
 Models hold data and constraints only. Every status moves through one transition function per lifecycle
-(certification/services.py); the constraints below are the database's share of the rules.
+(certification/services/); the constraints below are the database's share of the rules.
 """
 
 from django.conf import settings

@@ -1,6 +1,6 @@
 """The public registry: no login, throttled per address, limited fields, one database query per request.
 
-Reads go through `.values()` into plain dicts (certification/selectors.py, "public registry"); no model instances,
+Reads go through `.values()` into plain dicts (certification/selectors/public.py); no model instances,
 no serializer traversal of relations, no pagination COUNT: a search returns at most PUBLIC_RESULTS_MAX rows and
 says whether it was truncated.
 """

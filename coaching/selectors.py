@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
+from core.access import field_error, scope_to_agency
 from core.exceptions import ApplicationError
 
 from . import matching
@@ -48,14 +49,7 @@ def coach_profile_get_for_user(*, user, coach_id) -> CoachProfile:
 
 
 def coachee_visible_to(user) -> QuerySet[Coachee]:
-    qs = Coachee.objects.select_related("agency", "officer")
-    if not user.is_authenticated:
-        return qs.none()
-    if user.is_certification_staff:
-        return qs
-    if user.is_agency_admin:
-        return qs.filter(agency_id=user.agency_id)
-    return qs.none()
+    return scope_to_agency(Coachee.objects.select_related("agency", "officer"), user)
 
 
 def coachee_get_for_user(*, user, coachee_id) -> Coachee:
@@ -67,13 +61,7 @@ def needs_assessment_visible_to(user) -> QuerySet[NeedsAssessment]:
         Prefetch("priorities", queryset=NeedPriority.objects.order_by("area")),
         Prefetch("conflicts", queryset=CoachProfile.objects.only("id")),
     )
-    if not user.is_authenticated:
-        return qs.none()
-    if user.is_certification_staff:
-        return qs
-    if user.is_agency_admin:
-        return qs.filter(coachee__agency_id=user.agency_id)
-    return qs.none()
+    return scope_to_agency(qs, user, agency_field="coachee__agency_id")
 
 
 def needs_assessment_get_for_user(*, user, assessment_id) -> NeedsAssessment:
@@ -82,13 +70,8 @@ def needs_assessment_get_for_user(*, user, assessment_id) -> NeedsAssessment:
 
 def agreement_visible_to(user) -> QuerySet[Agreement]:
     qs = Agreement.objects.select_related("coach__user", "coachee", "sponsor_agency")
-    if not user.is_authenticated:
-        return qs.none()
-    if user.is_certification_staff:
-        return qs
-    if user.is_agency_admin:
-        return qs.filter(sponsor_agency_id=user.agency_id)
-    return qs.filter(coach__user=user)
+    # Anybody else who is signed in sees the agreements they coach (none unless they are a coach).
+    return scope_to_agency(qs, user, agency_field="sponsor_agency_id", others=qs.filter(coach__user_id=user.pk))
 
 
 def agreement_get_for_user(*, user, agreement_id) -> Agreement:
@@ -163,9 +146,8 @@ def cohort_match(*, user, assessment_ids: list[int]) -> CohortOutcome:
     found = {a.pk: a for a in needs_assessment_visible_to(user).filter(pk__in=ids)}
     missing = [i for i in ids if i not in found]
     if missing:
-        message = f"Unknown needs assessments: {', '.join(map(str, missing[:20]))}."
-        raise ApplicationError("validation_error", "The request is not valid.",
-                               fields={"needs_assessment_ids": [message]})
+        raise field_error("needs_assessment_ids",
+                          f"Unknown needs assessments: {', '.join(map(str, missing[:20]))}.")
     open_ones = [found[i] for i in ids if found[i].status == NeedsAssessmentStatus.OPEN]
     not_open = [found[i] for i in ids if found[i].status != NeedsAssessmentStatus.OPEN]
     result = matching.cohort_assign([needs_data(a) for a in open_ones], coach_candidates_load())

@@ -25,7 +25,7 @@ class Lifecycle:
 
     def check(self, current: str, to: str) -> None:
         if to not in self.allowed.get(current, ()):
-            raise ApplicationError("invalid_transition", f"A {self._label()} cannot go from {current} to {to}.",
+            raise ApplicationError("invalid_transition", f"This {self._label()} cannot go from {current} to {to}.",
                                    status_code=409)
 
     def transition(self, *, obj, to: str, actor, reason: str = "", fields: dict | None = None,

@@ -8,6 +8,8 @@ that it is the same 404 as a missing one. No selector returns anything that join
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
+from core.access import scope_to_agency
+
 from .models import Competency, Cycle, CycleStatus, Instrument, Invitation, Item, PipelineStep, Report
 
 
@@ -34,13 +36,7 @@ def cycle_visible_to(user) -> QuerySet[Cycle]:
         invitations_submitted=Count("invitations", filter=Q(invitations__submitted_at__isnull=False,
                                                             invitations__refused_at__isnull=True), distinct=True),
     ).order_by("-created_at", "-id")  # explicit: Meta.ordering does not apply to aggregated querysets
-    if not user.is_authenticated:
-        return qs.none()
-    if user.is_certification_staff:
-        return qs
-    if user.is_agency_admin:
-        return qs.filter(agency_id=user.agency_id)
-    return qs.none()
+    return scope_to_agency(qs, user)
 
 
 def cycle_get_for_user(*, user, cycle_id: int) -> Cycle:

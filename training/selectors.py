@@ -14,6 +14,7 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from agencies.models import Officer
+from core.access import scope_to_agency
 
 from .models import (
     SEAT_STATUSES,
@@ -121,13 +122,8 @@ def enrollment_visible_to(user) -> QuerySet[Enrollment]:
     """Staff: all. Agency admin: their current officers'. Instructors: the rosters of the sessions they teach."""
     qs = Enrollment.objects.select_related("officer", "officer__agency", "session", "session__course",
                                            "completion")
-    if not user.is_authenticated:
-        return qs.none()
-    if user.is_certification_staff:
-        return qs
-    if user.is_agency_admin:
-        return qs.filter(officer__agency_id=user.agency_id)
-    return qs.filter(session__instructor_assignments__user=user)
+    return scope_to_agency(qs, user, agency_field="officer__agency_id",
+                           others=qs.filter(session__instructor_assignments__user_id=user.pk))
 
 
 def enrollment_get_for_user(*, user, enrollment_id) -> Enrollment:
@@ -140,13 +136,7 @@ def session_roster(*, user, session: TrainingSession) -> QuerySet[Enrollment]:
 
 def completion_visible_to(user) -> QuerySet[Completion]:
     qs = Completion.objects.select_related("officer", "officer__agency", "course", "session")
-    if not user.is_authenticated:
-        return qs.none()
-    if user.is_certification_staff:
-        return qs
-    if user.is_agency_admin:
-        return qs.filter(officer__agency_id=user.agency_id)
-    return qs.none()
+    return scope_to_agency(qs, user, agency_field="officer__agency_id")
 
 
 def completion_get_for_user(*, user, completion_id) -> Completion:

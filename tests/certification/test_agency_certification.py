@@ -109,6 +109,15 @@ def test_issue_needs_the_application_under_review(agency_a, programme, staff_use
     assert exc.value.code == "invalid_transition"
 
 
+def test_a_plaque_cannot_be_sent_back_to_ordered(agency_a, programme, staff_user):
+    certification = services.agency_certification_issue(actor=staff_user,
+                                                         certification=ready(agency_a, programme, staff_user))
+    with pytest.raises(ApplicationError) as exc:
+        services.plaque_advance(actor=staff_user, plaque=certification.plaque, to=PlaqueStatus.ORDERED)
+    assert (exc.value.code, exc.value.status_code) == ("invalid_transition", 409)  # the Lifecycle's answer
+    assert [e.action for e in AuditEvent.objects.filter(action__startswith="plaque.")] == ["plaque.ordered"]
+
+
 def test_only_staff_issue(agency_a, programme, admin_a, staff_user):
     certification = ready(agency_a, programme, staff_user)
     with pytest.raises(ApplicationError) as exc:

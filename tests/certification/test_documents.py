@@ -94,7 +94,7 @@ def test_a_document_whose_change_fails_leaves_no_file_behind(admin_a, line, monk
     def fail(**kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(services, "audit_record", fail)
+    monkeypatch.setattr("certification.services.agency_certifications.audit_record", fail)
     with pytest.raises(RuntimeError):
         services.requirement_document_upload(actor=admin_a, status=line, name="manual.pdf", content=PDF)
     assert set(default_storage.listdir("certification/requirements")[1]) == before

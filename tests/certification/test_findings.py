@@ -175,7 +175,7 @@ def test_failed_verification_leaves_nothing_behind(officer_a, staff_user, staff2
     def boom(**kwargs):
         raise RuntimeError("mark failed")
 
-    monkeypatch.setattr(services, "officer_mark_permanently_ineligible", boom)
+    monkeypatch.setattr("certification.services.findings.officer_mark_permanently_ineligible", boom)
     with pytest.raises(RuntimeError):
         services.finding_verify(actor=staff2, finding=finding)
     assert Finding.objects.get(pk=finding.pk).status == FS.DETERMINED

@@ -245,3 +245,25 @@ def test_two_spellings_of_one_mailbox_cannot_both_be_stored(draft_cycle):
 def test_other_subjects_and_agencies_are_unaffected(subject_a):
     other = open_cycle(cycle_make(subject=OfficerFactory(agency=subject_a.agency)))
     assert open_cycle(cycle_make(subject=subject_a)).status == "open" and other.status == "open"
+
+
+def test_approving_an_approved_rater_list_again_is_an_invalid_transition_and_writes_nothing(
+        admin_a_client, staff_client, subject_a):
+    """The rater list moves through the one lifecycle mechanism (core.transitions): a second approval of the same
+    version is a 409 `invalid_transition`, the ledger keeps one entry, and that entry has the lifecycle's shape."""
+    cycle_id = _cycle(admin_a_client, subject_a)
+    assert _invite(admin_a_client, cycle_id, "peer.one@example.org").status_code == 201
+    version = _raters(staff_client, cycle_id)["version"]
+    first = staff_client.post(f"{BASE}/cycles/{cycle_id}/raters/approve/", {"version": version}, format="json")
+    assert first.status_code == 200, first.content
+    again = staff_client.post(f"{BASE}/cycles/{cycle_id}/raters/approve/", {"version": version}, format="json")
+    assert again.status_code == 409 and again.json()["code"] == "invalid_transition"
+    entries = AuditEvent.objects.filter(target_id=str(cycle_id), action="evaluation_raters.approved")
+    assert entries.count() == 1
+    assert entries.get().data == {"from": "needs_approval", "to": "approved", "version": version,
+                                  "invitations": {"peer": 1}}
+    # A change by the sponsor is a transition back to review (no entry of its own: the invitation's entry says it).
+    assert _invite(admin_a_client, cycle_id, "peer.two@example.org").status_code == 201
+    raters = _raters(staff_client, cycle_id)
+    assert (raters["status"], raters["version"]) == ("needs_approval", version + 1)
+    assert not AuditEvent.objects.filter(action="evaluation_raters.changed").exists()

@@ -153,7 +153,7 @@ def test_transitions_outside_the_allowed_map_are_refused(draft_cycle, start, to)
     Cycle.objects.filter(pk=draft_cycle.pk).update(status=start)
     draft_cycle.refresh_from_db()
     with pytest.raises(ApplicationError) as exc:
-        services._transition(cycle=draft_cycle, to=to, actor="test")
+        services._cycle_transition(cycle=draft_cycle, to=to, actor="test")
     assert exc.value.code == "invalid_transition"
 
 
@@ -161,7 +161,7 @@ def test_transition_is_compare_and_swap(open_cycle_a):
     stale = Cycle.objects.get(pk=open_cycle_a.pk)
     services.cycle_close(cycle=open_cycle_a, actor="test")
     with pytest.raises(ApplicationError) as exc:
-        services._transition(cycle=stale, to="closed", actor="test")
+        services._cycle_transition(cycle=stale, to="closed", actor="test")
     assert exc.value.code == "concurrent_change"
     assert AuditEvent.objects.filter(action="evaluation_cycle.closed").count() == 1
 

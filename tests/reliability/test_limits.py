@@ -135,15 +135,17 @@ def test_hundred_parallel_admin_logins_at_many_accounts_from_one_address_let_exa
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-@override_settings(PUBLIC_REGISTRY_REQUESTS_PER_MINUTE=120)
-def test_130_registry_lookups_each_with_its_own_forged_forwarded_for_get_exactly_120_answers():
+@override_settings(PUBLIC_REGISTRY_REQUESTS_PER_MINUTE=60)
+def test_registry_lookups_each_with_its_own_forged_forwarded_for_get_exactly_the_limit_of_answers():
+    """The review's attack (130 calls against 120/minute, each with its own X-Forwarded-For) at half scale: 70
+    parallel threads each hold a database connection, and PostgreSQL allows 100 in all."""
     def lookup(i):
         return APIClient().get("/api/v1/public/officers/", {"q": "Park"},
                                HTTP_X_FORWARDED_FOR=f"198.18.{i // 250}.{i % 250 + 1}")
 
-    outcomes = run_together(130, lookup)
+    outcomes = run_together(70, lookup)
     assert outcomes.errors == []
-    assert _statuses(outcomes.results) == {200: 120, 429: 10}
+    assert _statuses(outcomes.results) == {200: 60, 429: 10}
     # The registry pages for people share the counter and the address rule.
     assert Client(HTTP_X_FORWARDED_FOR="198.18.200.1").get("/registry/", {"q": "Park"}).status_code == 429
 
@@ -242,16 +244,17 @@ def test_valid_links_opened_during_a_parallel_guessing_run_all_work_and_guesses_
     _, tokens = _feedback_world()
 
     def request(i):
-        if i % 5 == 0:  # 24 reviewers among 96 guesses, all released together
+        if i % 5 == 0:  # 16 reviewers among 64 guesses, all released together
             return "valid", APIClient().get(f"/api/v1/feedback/{tokens[i % 3]}/").status_code
         return "guess", APIClient().get(f"/api/v1/feedback/guess-{i:03d}-{'x' * 40}/").status_code
 
-    outcomes = run_together(120, request)
+    # 80 threads: each holds a database connection, and PostgreSQL's default allows 100 in all.
+    outcomes = run_together(80, request)
     assert outcomes.errors == []
     valid = [status for kind, status in outcomes.results if kind == "valid"]
     guesses = [status for kind, status in outcomes.results if kind == "guess"]
-    assert valid == [200] * 24
-    assert sorted(guesses) == [404] * 30 + [429] * 66
+    assert valid == [200] * 16
+    assert sorted(guesses) == [404] * 30 + [429] * 34
 
 
 # --- finding 4: counters are shared by every worker process ----------------------------------------------------

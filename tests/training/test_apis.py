@@ -208,7 +208,7 @@ def test_cancel_over_http_promotes_the_waitlist_and_foreign_is_404(admin_a_clien
     assert response.status_code == 200 and response.json()["status"] == "cancelled"
     assert Enrollment.objects.get(pk=waiting).status == "enrolled"
     again = admin_a_client.post(f"/api/v1/training/enrollments/{first}/cancel/", {}, format="json")
-    assert again.status_code == 400 and again.json()["code"] == "invalid_transition"
+    assert again.status_code == 409 and again.json()["code"] == "invalid_transition"
 
 
 # --- attendance ---------------------------------------------------------------------------------------------

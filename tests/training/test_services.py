@@ -131,7 +131,7 @@ def test_cancelling_twice_is_an_invalid_transition(upcoming, officer_a, admin_a)
     services.enrollment_cancel(enrollment=outcome.enrollment, actor=admin_a)
     with pytest.raises(ApplicationError) as exc:
         services.enrollment_cancel(enrollment=outcome.enrollment, actor=admin_a)
-    assert exc.value.code == "invalid_transition"
+    assert exc.value.code == "invalid_transition" and exc.value.status_code == 409
 
 
 def test_transition_refuses_a_stale_enrolment_with_concurrent_change(upcoming, officer_a, admin_a):
@@ -150,7 +150,7 @@ def test_terminal_and_skipping_transitions_are_refused(upcoming, officer_a, admi
     enrollment = Enrollment.objects.create(session=upcoming, officer=officer_a, status=start)
     with pytest.raises(ApplicationError) as exc:
         services._transition(enrollment=enrollment, to=to, actor=admin_a)
-    assert exc.value.code == "invalid_transition"
+    assert exc.value.code == "invalid_transition" and exc.value.status_code == 409
 
 
 # --- attendance and completion ------------------------------------------------------------------------------

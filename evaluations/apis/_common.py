@@ -1,0 +1,3 @@
+"""Shared by the evaluation API modules."""
+
+TAGS = ["evaluations"]
