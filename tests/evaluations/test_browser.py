@@ -39,7 +39,10 @@ def test_reviewer_fills_saves_a_draft_fixes_an_error_and_submits(page, live_serv
     radios.nth(count - 1).get_by_label("Not observed").check()
     page.get_by_role("button", name="Submit feedback").click()
     assert page.get_by_role("heading", name="Thank you").is_visible()
-    assert FeedbackResponse.objects.count() == 1
+    # Submitted answers are held on the invitation until the cycle closes and pools them (unlinkable storage).
+    submitted = Invitation.objects.get(pk=invitation.pk)
+    assert submitted.submitted_at is not None and submitted.held_answers is not None
+    assert FeedbackResponse.objects.count() == 0
 
 
 def test_expired_link_shows_a_clear_message(page, live_server, subject_a):
