@@ -15,12 +15,18 @@ class Role(models.TextChoices):
     AGENCY_ADMIN = "agency_admin", "Agency administrator"
     INSTRUCTOR = "instructor", "Instructor"
     COACH = "coach", "Coach"
+    OFFICER = "officer", "Officer"
 
 
 class User(AbstractUser):
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.NONE, blank=True)
     agency = models.ForeignKey(
         "agencies.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="administrators"
+    )
+    # An officer's own login follows the person, not the agency: it is tied to the officer record (which moves
+    # between agencies), never to an agency.
+    officer = models.OneToOneField(
+        "agencies.Officer", null=True, blank=True, on_delete=models.PROTECT, related_name="account"
     )
     # Bumped by "log out everywhere": every token carries a fingerprint of it (and of the password hash).
     session_version = models.PositiveIntegerField(default=0)
@@ -34,6 +40,12 @@ class User(AbstractUser):
                 | (~Q(role=Role.AGENCY_ADMIN) & Q(agency__isnull=True)),
                 name="user_agency_iff_agency_admin",
             ),
+            # An officer account is linked to exactly one officer record; no other role is.
+            models.CheckConstraint(
+                condition=(Q(role=Role.OFFICER) & Q(officer__isnull=False))
+                | (~Q(role=Role.OFFICER) & Q(officer__isnull=True)),
+                name="user_officer_iff_officer_role",
+            ),
         ]
 
     @property
@@ -43,6 +55,10 @@ class User(AbstractUser):
     @property
     def is_agency_admin(self) -> bool:
         return self.role == Role.AGENCY_ADMIN and self.agency_id is not None
+
+    @property
+    def is_officer(self) -> bool:
+        return self.role == Role.OFFICER and self.officer_id is not None
 
     @property
     def effective_role(self) -> str:
