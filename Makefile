@@ -5,8 +5,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# In development, settings derive PUBLIC_BASE_URL (links in e-mails, QR codes, PDFs) from these unless it is set.
+SERVED := HOST=$(HOST) PORT=$(PORT)
 
-.PHONY: run test demo lint worker bench migrate install install-dev clean
+.PHONY: run test demo lint worker bench bench-coaching migrate install install-dev clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -29,23 +31,24 @@ migrate: install
 	$(PY) manage.py migrate --noinput
 
 run: migrate
-	@$(PY) manage.py load_demo_data
+	@$(SERVED) $(PY) manage.py load_demo_data
 	@echo ""
 	@echo "PeaceCert is starting on http://$(HOST):$(PORT)/"
 	@echo "  API docs (Swagger UI):  http://$(HOST):$(PORT)/api/docs/"
 	@echo "  OpenAPI schema:         http://$(HOST):$(PORT)/api/schema/"
 	@echo "  Admin (log in as staff): http://$(HOST):$(PORT)/admin/"
-	@echo "  Public pages:           http://$(HOST):$(PORT)/  (health: /api/v1/health/)"
+	@echo "  Public pages:           http://$(HOST):$(PORT)/  (registry: /registry/, health: /api/v1/health/)"
 	@echo "  Get a token:  curl -s -X POST http://$(HOST):$(PORT)/api/v1/auth/token/ -H 'Content-Type: application/json' \\"
 	@echo "                  -d '{\"username\": \"admin_riverside\", \"password\": \"peace-demo-2026\"}'"
 	@echo ""
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	$(SERVED) $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install-dev
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# The narrated walk; the PDFs it fetches land under MEDIA_ROOT/demo/.
 demo: migrate
-	$(PY) manage.py demo
+	$(SERVED) $(PY) manage.py demo
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
@@ -60,5 +63,9 @@ bench: install-dev
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres} $(PY) -m bench.run
 
+# Cohort matching alone: the solver, then loading 200 x 50 from the database (rolled back).
+bench-coaching: install-dev
+	$(PY) -m bench.coaching
+
 clean:
-	rm -rf var/static var/demo .pytest_cache .ruff_cache
+	rm -rf var/static var/media/demo var/demo .pytest_cache .ruff_cache

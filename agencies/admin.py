@@ -3,97 +3,111 @@ entry); identity fields of an existing officer, permanent ineligibility, licence
 read-only here — identity is corrected with a reason through the API, and ineligibility is never cleared."""
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.http import HttpResponseRedirect
+from django.core.exceptions import PermissionDenied
 
-from core.admin import ReadOnlyInline, ReadOnlyModelAdmin, StaffRoleAccess, is_certification_staff
+from core.admin import (
+    ReadOnlyInline,
+    ReadOnlyModelAdmin,
+    ServiceBackedAdmin,
+    action_with_form,
+    is_certification_staff,
+    run_each,
+)
 from core.exceptions import ApplicationError
 
 from . import services
-from .models import Agency, EmploymentRecord, IdentityReview, Officer, OfficerLicense, User
+from .models import Agency, EmploymentRecord, IdentityReview, IdentityReviewStatus, Officer, OfficerLicense, Role, User
 
 
-class ServiceBackedAdmin(StaffRoleAccess, admin.ModelAdmin):
-    """Saves call a service; a refusal is shown on the form and nothing is written (no success message)."""
+class AccountInviteForm(forms.ModelForm):
+    """A new account: its role (an agency administrator of one agency, an officer linked to their record, a coach,
+    staff); the person sets their own password through the e-mailed one-time link. Instructors are created under
+    Training › Instructor accounts (linked to their officer record)."""
 
-    def has_add_permission(self, request):
-        return is_certification_staff(request)
+    class Meta:
+        model = User
+        fields = ("username", "email", "first_name", "last_name", "role", "agency", "officer")
 
-    def has_change_permission(self, request, obj=None):
-        return is_certification_staff(request)
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].required = True
+        self.fields["username"].required = False
+        self.fields["username"].help_text = "Leave empty to use the e-mail address."
+        self.fields["role"].choices = [(r.value, r.label) for r in Role
+                                       if r in services.ACCOUNT_ROLES and r != Role.INSTRUCTOR]
 
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def save_via_service(self, request, obj, form, change):  # pragma: no cover - each admin defines it
-        raise NotImplementedError
-
-    def save_model(self, request, obj, form, change):
-        try:
-            self.save_via_service(request, obj, form, change)
-        except ApplicationError as exc:
-            request._service_refusal = exc
-            detail = "; ".join(f"{k}: {' '.join(v)}" for k, v in (exc.fields or {}).items())
-            self.message_user(request, f"Not saved — {exc.message} {detail}".strip(), level=messages.ERROR)
-
-    def save_related(self, request, form, formsets, change):
-        if getattr(request, "_service_refusal", None) is None:
-            super().save_related(request, form, formsets, change)
-
-    def _refused(self, request):
-        return getattr(request, "_service_refusal", None) is not None
-
-    def response_add(self, request, obj, post_url_continue=None):
-        if self._refused(request):
-            return HttpResponseRedirect(request.path)
-        return super().response_add(request, obj, post_url_continue)
-
-    def response_change(self, request, obj):
-        if self._refused(request):
-            return HttpResponseRedirect(request.path)
-        return super().response_change(request, obj)
-
-    def log_addition(self, request, obj, message):
-        if not self._refused(request):
-            super().log_addition(request, obj, message)
-
-    def log_change(self, request, obj, message):
-        if not self._refused(request):
-            super().log_change(request, obj, message)
+    def _post_clean(self):
+        pass  # the service validates the whole account (and says which field is wrong)
 
 
 @admin.register(User)
-class UserAdmin(StaffRoleAccess, DjangoUserAdmin):
+class UserAdmin(ServiceBackedAdmin, DjangoUserAdmin):
     list_display = ("username", "email", "role", "agency", "is_active", "is_superuser")
     list_filter = ("role", "is_active", "is_superuser")
     list_select_related = ("agency",)
-    autocomplete_fields = ("agency",)
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
         ("PeaceCert", {"fields": ("role", "agency", "session_version")}),
     )
-
-    def has_add_permission(self, request):
-        return is_certification_staff(request)
+    add_form = AccountInviteForm
+    add_fieldsets = ((None, {"fields": AccountInviteForm.Meta.fields,
+                             "description": "The person receives an e-mail with a one-time link to set a password."}),)
+    autocomplete_fields = ("agency", "officer")
+    actions = ["deactivate_selected", "reactivate_selected"]
 
     def has_change_permission(self, request, obj=None):
+        # A superuser's account (its password included) is changed by a superuser only: staff changing it could
+        # take it over and so grant themselves what they may not grant.
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
         return is_certification_staff(request)
 
     def has_delete_permission(self, request, obj=None):
-        return False  # deactivate instead: the audit trail keeps naming the account
+        return False  # deactivate instead: the audit trail keeps naming the account (ServiceBackedAdmin agrees)
 
     def get_readonly_fields(self, request, obj=None):
         # Only a superuser hands out superuser rights or model permissions; staff manage roles.
-        fixed = ["session_version", "last_login", "date_joined"]
+        # `is_staff` (entry to the console) follows the role: user_save sets it.
+        fixed = ["session_version", "last_login", "date_joined", "is_staff"]
         if not request.user.is_superuser:
             fixed += ["is_superuser", "groups", "user_permissions"]
         return fixed
 
-    def save_model(self, request, obj, form, change):
+    def save_via_service(self, request, obj, form, change):
+        if not change:
+            data = form.cleaned_data
+            created = services.account_create(actor=request.user, **{f: data.get(f) or "" for f in (
+                "role", "email", "username", "first_name", "last_name")}, agency=data.get("agency"),
+                officer=data.get("officer"))
+            obj.pk, obj.username = created.pk, created.username
+            return
         services.user_save(user=obj, actor=request.user, created=not change,
                            changed=[f for f in form.changed_data if f not in ("password", "password1", "password2")],
                            password_changed=bool({"password1", "password2", "password"} & set(form.changed_data)))
+
+
+    def user_change_password(self, request, id, form_url=""):
+        # Django's screen would set the password directly (no audit entry); staff send the person to the one-time
+        # link instead (the invitation, or "forgot password"). A superuser keeps Django's screen for emergencies.
+        if not request.user.is_superuser:
+            raise PermissionDenied("Passwords are set by their owner through the e-mailed one-time link.")
+        return super().user_change_password(request, id, form_url)
+
+    def _set_active(self, request, user, is_active):
+        if user.is_superuser and not request.user.is_superuser:
+            raise ApplicationError("permission_denied", "Only a superuser changes a superuser's account.",
+                                   status_code=403)
+        return services.account_set_active(actor=request.user, user=user, is_active=is_active)
+
+    @admin.action(description="Deactivate selected accounts (every session ends)")
+    def deactivate_selected(self, request, queryset):
+        run_each(self, request, queryset, lambda u: self._set_active(request, u, False), "deactivated")
+
+    @admin.action(description="Reactivate selected accounts")
+    def reactivate_selected(self, request, queryset):
+        run_each(self, request, queryset, lambda u: self._set_active(request, u, True), "reactivated")
 
 
 @admin.register(Agency)
@@ -187,11 +201,27 @@ class OfficerAdmin(ServiceBackedAdmin):
                                              **{f: data.get(f) for f in OFFICER_ADD_FIELDS}).pk
 
 
+class IdentityDecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[(s.value, s.label) for s in IdentityReviewStatus
+                                          if s != IdentityReviewStatus.PENDING])
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=500)
+
+
 @admin.register(IdentityReview)
 class IdentityReviewAdmin(ReadOnlyModelAdmin):
-    """The staff queue of records that look like a permanently ineligible person. Decide through
-    POST /api/v1/identity-reviews/{id}/decide/ (linked, cleared or dismissed, with a reason)."""
+    """The staff queue of records that look like a permanently ineligible person (licence conflicts). "Status:
+    Waiting for staff" lists what needs a decision; the action decides through identity_review_decide (linked,
+    cleared or dismissed, with a reason), as POST /api/v1/identity-reviews/{id}/decide/ does."""
 
     list_display = ("id", "status", "agency", "matched_officer", "state", "license_number", "source", "requested_at")
     list_filter = ("status", "source")
     list_select_related = ("agency", "matched_officer")
+    actions = ["decide_selected"]
+
+    @admin.action(description="Decide selected reviews (same person, different person, or dismiss)")
+    def decide_selected(self, request, queryset):
+        queryset = queryset.select_related("agency", "matched_officer")
+        return action_with_form(self, request, queryset, form_class=IdentityDecisionForm, title="Decide reviews",
+                                apply=lambda data: run_each(self, request, queryset, lambda r: services.
+                                                            identity_review_decide(review=r, actor=request.user,
+                                                                                   **data), "decided"))

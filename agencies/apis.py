@@ -18,8 +18,17 @@ from core.filters import IdFilter, StrictFilterSet
 from core.openapi import ApiErrorSerializer
 from core.permissions import IsCertificationStaff, IsStaffOrAgencyAdmin
 from core.rows import rows_from, values_for
+from core.serializers import (
+    StrictBooleanField,
+    StrictCharField,
+    StrictEmailField,
+    StrictIntegerField,
+    StrictModelSerializer,
+    StrictRegexField,
+    StrictSerializer,
+)
 
-from . import services
+from . import api_examples, services
 from .auth import LogoutSerializer, login_attempt_reserve, login_attempt_succeeded
 from .models import Agency, AgencyType, EmploymentRecord, IdentityReview, IdentityReviewStatus, Officer, OfficerLicense
 from .selectors import (
@@ -37,11 +46,11 @@ from .states import US_STATE_CHOICES
 # --- auth -------------------------------------------------------------------------------------------------
 
 
-class LoginView(TokenObtainPairView):
+class LoginApi(TokenObtainPairView):
     """Exchange username and password for an access and a refresh token (rate limited per account and address)."""
 
     @extend_schema(responses={200: TokenObtainPairSerializer, 401: ApiErrorSerializer, 429: ApiErrorSerializer},
-                   tags=["auth"])
+                   tags=["auth"], summary="Log in: get an access and a refresh token", examples=api_examples.LOGIN)
     def post(self, request, *args, **kwargs):
         username = request.data.get("username") if hasattr(request.data, "get") else None
         address = client_address(request)
@@ -53,28 +62,30 @@ class LoginView(TokenObtainPairView):
         return response
 
 
-class RefreshView(TokenRefreshView):
+class TokenRefreshApi(TokenRefreshView):
     """Exchange a refresh token for a new access token and a new refresh token (the old one is blacklisted)."""
 
-    @extend_schema(responses={200: TokenRefreshSerializer, 401: ApiErrorSerializer}, tags=["auth"])
+    @extend_schema(responses={200: TokenRefreshSerializer, 401: ApiErrorSerializer}, tags=["auth"],
+                   summary="Refresh: a new access and refresh token")
     def post(self, request, *args, **kwargs):
         return super().post(request, *args, **kwargs)
 
 
-class LogoutRequestSerializer(serializers.Serializer):
+class LogoutRequestSerializer(StrictSerializer):
     """Documents LogoutSerializer's input: the refresh token is a JWT (three base64url parts). Anything else is
     refused: a 400 for a string that is not even text (NUL characters), a 401 for a token this server did not sign."""
 
-    refresh = serializers.RegexField(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
+    refresh = StrictRegexField(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
 
 
-class LogoutView(APIView):
+class LogoutApi(APIView):
     """Blacklist a refresh token. Access tokens already issued expire within minutes; use logout-all for now."""
 
     permission_classes = [AllowAny]
     authentication_classes = []
 
-    @extend_schema(request=LogoutRequestSerializer, responses={204: None, 401: ApiErrorSerializer}, tags=["auth"])
+    @extend_schema(request=LogoutRequestSerializer, responses={204: None, 401: ApiErrorSerializer}, tags=["auth"],
+                   summary="Log out: revoke a refresh token")
     def post(self, request):
         serializer = LogoutSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -82,10 +93,10 @@ class LogoutView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class LogoutEverywhereView(APIView):
+class LogoutEverywhereApi(APIView):
     """Revoke every access and refresh token of the current user, on every device."""
 
-    @extend_schema(request=None, responses={204: None}, tags=["auth"])
+    @extend_schema(request=None, responses={204: None}, tags=["auth"], summary="Log out everywhere")
     def post(self, request):
         services.user_logout_everywhere(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -94,32 +105,34 @@ class LogoutEverywhereView(APIView):
 # --- me ---------------------------------------------------------------------------------------------------
 
 
-class MeOutputSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    username = serializers.CharField()
-    email = serializers.EmailField()
-    first_name = serializers.CharField()
-    last_name = serializers.CharField()
-    role = serializers.CharField(source="effective_role")
-    is_certification_staff = serializers.BooleanField()
-    agency = serializers.IntegerField(source="agency_id", allow_null=True)
+class MeOutputSerializer(StrictSerializer):
+    id = StrictIntegerField()
+    username = StrictCharField()
+    email = StrictEmailField()
+    first_name = StrictCharField()
+    last_name = StrictCharField()
+    role = StrictCharField(source="effective_role")
+    is_certification_staff = StrictBooleanField()
+    agency = StrictIntegerField(source="agency_id", allow_null=True)
 
 
-class MeView(APIView):
-    @extend_schema(responses=MeOutputSerializer, tags=["me"])
+class MeApi(APIView):
+    @extend_schema(responses=MeOutputSerializer, tags=["me"], summary="Who am I")
     def get(self, request):
+        """The signed-in user: name, e-mail, role and (for an agency administrator) their agency."""
         return Response(MeOutputSerializer(request.user).data)
 
 
-class PasswordChangeInputSerializer(serializers.Serializer):
-    current_password = serializers.CharField(max_length=128)
-    new_password = serializers.CharField(max_length=128)
+class PasswordChangeInputSerializer(StrictSerializer):
+    current_password = StrictCharField(max_length=128)
+    new_password = StrictCharField(max_length=128)
 
 
-class PasswordChangeView(APIView):
+class PasswordChangeApi(APIView):
     """Change your password; every token issued before stops working."""
 
-    @extend_schema(request=PasswordChangeInputSerializer, responses={204: None}, tags=["me"])
+    @extend_schema(request=PasswordChangeInputSerializer, responses={204: None}, tags=["me"],
+                   summary="Change my password")
     def post(self, request):
         serializer = PasswordChangeInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -130,18 +143,18 @@ class PasswordChangeView(APIView):
 # --- agencies ---------------------------------------------------------------------------------------------
 
 
-class AgencyOutputSerializer(serializers.ModelSerializer):
+class AgencyOutputSerializer(StrictModelSerializer):
     class Meta:
         model = Agency
         fields = ["id", "name", "state", "county", "agency_type", "sworn_headcount", "created_at", "updated_at"]
 
 
-class AgencyInputSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
+class AgencyInputSerializer(StrictSerializer):
+    name = StrictCharField(max_length=200)
     state = serializers.ChoiceField(choices=US_STATE_CHOICES)
-    county = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    county = StrictCharField(max_length=100, required=False, allow_blank=True)
     agency_type = serializers.ChoiceField(choices=AgencyType.choices, required=False)
-    sworn_headcount = serializers.IntegerField(min_value=0, max_value=1_000_000, required=False)
+    sworn_headcount = StrictIntegerField(min_value=0, max_value=1_000_000, required=False)
 
 
 class AgencyFilter(StrictFilterSet):
@@ -155,6 +168,10 @@ class AgencyFilter(StrictFilterSet):
 class AgencyListCreateApi(generics.GenericAPIView):
     filterset_class = AgencyFilter
     serializer_class = AgencyOutputSerializer
+    search_fields = ["name", "county"]
+    search_help = "agency name, county"
+    ordering_fields = {"name": ("name",), "state": ("state",), "sworn_headcount": ("sworn_headcount",),
+                       "created_at": ("created_at",)}
 
     def get_queryset(self):
         return agency_visible_to(self.request.user)
@@ -166,11 +183,14 @@ class AgencyListCreateApi(generics.GenericAPIView):
 
     @extend_schema(responses=AgencyOutputSerializer(many=True), tags=["agencies"])
     def get(self, request):
+        """Agencies the caller may see: staff every agency, an agency administrator their own. Search by name or
+        county, filter by state or type, order by name, state, headcount or creation."""
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(AgencyOutputSerializer(page, many=True).data)
 
     @extend_schema(request=AgencyInputSerializer, responses={201: AgencyOutputSerializer}, tags=["agencies"])
     def post(self, request):
+        """Staff register an agency (name, state, county, type, sworn headcount); the creation is audited."""
         serializer = AgencyInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         agency = services.agency_create(actor=request.user, **serializer.validated_data)
@@ -180,10 +200,13 @@ class AgencyListCreateApi(generics.GenericAPIView):
 class AgencyDetailApi(APIView):
     @extend_schema(responses=AgencyOutputSerializer, tags=["agencies"])
     def get(self, request, agency_id: int):
+        """One agency: staff any, an agency administrator only their own (404 for any other)."""
         return Response(AgencyOutputSerializer(agency_get_for_user(user=request.user, agency_id=agency_id)).data)
 
     @extend_schema(request=AgencyInputSerializer(partial=True), responses=AgencyOutputSerializer, tags=["agencies"])
     def patch(self, request, agency_id: int):
+        """Staff change an agency's details; only the fields sent change, and the change is audited. Its own
+        administrator gets 403."""
         agency = agency_get_for_user(user=request.user, agency_id=agency_id)  # 404 before 403: no existence leak
         if not request.user.is_certification_staff:
             raise ApplicationError("permission_denied", "Only certification staff edit agencies.", status_code=403)
@@ -196,16 +219,16 @@ class AgencyDetailApi(APIView):
 # --- officers ---------------------------------------------------------------------------------------------
 
 
-class EmploymentRecordOutputSerializer(serializers.ModelSerializer):
-    agency_name = serializers.CharField(source="agency.name")
+class EmploymentRecordOutputSerializer(StrictModelSerializer):
+    agency_name = StrictCharField(source="agency.name")
 
     class Meta:
         model = EmploymentRecord
         fields = ["agency", "agency_name", "rank", "started_on", "ended_on"]
 
 
-class OfficerOutputSerializer(serializers.ModelSerializer):
-    agency_name = serializers.CharField(source="agency.name")
+class OfficerOutputSerializer(StrictModelSerializer):
+    agency_name = StrictCharField(source="agency.name")
 
     class Meta:
         model = Officer
@@ -214,7 +237,7 @@ class OfficerOutputSerializer(serializers.ModelSerializer):
                   "created_at", "updated_at"]
 
 
-class OfficerLicenseOutputSerializer(serializers.ModelSerializer):
+class OfficerLicenseOutputSerializer(StrictModelSerializer):
     class Meta:
         model = OfficerLicense
         fields = ["state", "license_number", "held_from", "held_until", "recorded_in_error", "recorded_by", "reason"]
@@ -228,18 +251,18 @@ class OfficerDetailOutputSerializer(OfficerOutputSerializer):
         fields = [*OfficerOutputSerializer.Meta.fields, "employment_history", "licenses"]
 
 
-class OfficerInputSerializer(serializers.Serializer):
-    agency = serializers.IntegerField(
+class OfficerInputSerializer(StrictSerializer):
+    agency = StrictIntegerField(
         min_value=1, required=False, help_text="Agency id; an agency administrator may omit it (their own)."
     )
-    first_name = serializers.CharField(max_length=100)
-    last_name = serializers.CharField(max_length=100)
+    first_name = StrictCharField(max_length=100)
+    last_name = StrictCharField(max_length=100)
     state = serializers.ChoiceField(choices=US_STATE_CHOICES, required=False,
                                     help_text="Licensing state; defaults to the agency's state.")
-    license_number = serializers.CharField(max_length=50)
-    rank = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    license_number = StrictCharField(max_length=50)
+    rank = StrictCharField(max_length=100, required=False, allow_blank=True)
     hire_date = serializers.DateField(required=False, allow_null=True)
-    email = serializers.EmailField(required=False, allow_blank=True)
+    email = StrictEmailField(required=False, allow_blank=True)
     date_of_birth = serializers.DateField(required=False, allow_null=True,
                                           help_text="Optional; never public. Used to recognise the same person.")
 
@@ -274,6 +297,10 @@ class OfficerFilter(StrictFilterSet):
 class OfficerListCreateApi(generics.GenericAPIView):
     filterset_class = OfficerFilter
     serializer_class = OfficerOutputSerializer
+    search_fields = ["first_name", "last_name", "license_number", "agency__name"]
+    search_help = "first or last name, licence number, agency name"
+    ordering_fields = {"name": ("last_name", "first_name"), "license_number": ("license_number",),
+                       "hire_date": ("hire_date",), "agency": ("agency__name",), "created_at": ("created_at",)}
     permission_classes = [IsStaffOrAgencyAdmin]
 
     def get_queryset(self):
@@ -281,11 +308,17 @@ class OfficerListCreateApi(generics.GenericAPIView):
 
     @extend_schema(responses=OfficerOutputSerializer(many=True), tags=["officers"])
     def get(self, request):
+        """The roster: staff see every officer, an agency administrator their agency's. Search by name, licence number
+        or agency; order by name, licence, hire date or agency."""
         page = self.paginate_queryset(values_for(self.filter_queryset(self.get_queryset()), OFFICER_ROW))
         return self.get_paginated_response(rows_from(page, OFFICER_ROW))
 
-    @extend_schema(request=OfficerInputSerializer, responses={201: OfficerDetailOutputSerializer}, tags=["officers"])
+    @extend_schema(request=OfficerInputSerializer, responses={201: OfficerDetailOutputSerializer}, tags=["officers"],
+                   examples=api_examples.OFFICER_CREATE)
     def post(self, request):
+        """Add an officer with their first licence and employment (an agency administrator: to their own agency). 409
+        when the licence is, or was, held by another record; a lookalike of a permanently ineligible officer goes to
+        the staff review queue instead."""
         serializer = OfficerInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
@@ -300,11 +333,14 @@ class OfficerDetailApi(APIView):
 
     @extend_schema(responses=OfficerDetailOutputSerializer, tags=["officers"])
     def get(self, request, officer_id: int):
+        """One officer with licence and employment history (staff any, an agency administrator their agency's)."""
         return Response(officer_detail_for_user(user=request.user, officer_id=officer_id))
 
     @extend_schema(request=OfficerInputSerializer(partial=True), responses=OfficerDetailOutputSerializer,
                    tags=["officers"])
     def patch(self, request, officer_id: int):
+        """Change rank, hire date or e-mail; staff may also transfer the officer to another agency. Identity fields
+        (name, licence, state, date of birth) change only through an identity correction."""
         officer = officer_get_for_user(user=request.user, officer_id=officer_id)
         serializer = OfficerInputSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
@@ -321,16 +357,16 @@ class OfficerDetailApi(APIView):
         return Response(officer_detail_for_user(user=request.user, officer_id=officer_id))
 
 
-class RosterImportInputSerializer(serializers.Serializer):
-    agency = serializers.IntegerField(min_value=1, required=False,
-                                      help_text="Agency id; an agency administrator may omit it (their own).")
+class RosterImportInputSerializer(StrictSerializer):
+    agency = StrictIntegerField(min_value=1, required=False,
+                                help_text="Agency id; an agency administrator may omit it (their own).")
     file = serializers.FileField(help_text="CSV with columns license_number, first_name, last_name "
                                            "and optionally state, rank, hire_date (YYYY-MM-DD), email.")
 
 
 RosterImportOutputSerializer = inline_serializer("RosterImportOutput", fields={
-    "created": serializers.IntegerField(), "updated": serializers.IntegerField(),
-    "unchanged": serializers.IntegerField(), "transferred": serializers.IntegerField(),
+    "created": StrictIntegerField(), "updated": StrictIntegerField(),
+    "unchanged": StrictIntegerField(), "transferred": StrictIntegerField(),
 })
 
 
@@ -344,7 +380,7 @@ class OfficerRosterImportApi(APIView):
     @extend_schema(request={"multipart/form-data": RosterImportInputSerializer},
                    responses={200: RosterImportOutputSerializer,
                               400: OpenApiResponse(ApiErrorSerializer, "Row-numbered errors; nothing written.")},
-                   tags=["officers"])
+                   tags=["officers"], examples=api_examples.ROSTER_IMPORT)
     def post(self, request):
         serializer = RosterImportInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -365,17 +401,17 @@ class OfficerRosterImportApi(APIView):
 # --- identity: staff corrections and the review queue -----------------------------------------------------------
 
 
-class IdentityCorrectionInputSerializer(serializers.Serializer):
-    first_name = serializers.CharField(max_length=100, required=False)
-    last_name = serializers.CharField(max_length=100, required=False)
+class IdentityCorrectionInputSerializer(StrictSerializer):
+    first_name = StrictCharField(max_length=100, required=False)
+    last_name = StrictCharField(max_length=100, required=False)
     state = serializers.ChoiceField(choices=US_STATE_CHOICES, required=False)
-    license_number = serializers.CharField(max_length=50, required=False)
+    license_number = StrictCharField(max_length=50, required=False)
     date_of_birth = serializers.DateField(required=False, allow_null=True)
-    previous_license_recorded_in_error = serializers.BooleanField(
+    previous_license_recorded_in_error = StrictBooleanField(
         required=False, default=False,
         help_text="The licence being replaced was a typo (someone else's number): free it for its real holder. "
                   "Refused for a permanently ineligible officer.")
-    reason = serializers.CharField(max_length=500)
+    reason = StrictCharField(max_length=500)
 
 
 class OfficerIdentityCorrectionApi(APIView):
@@ -394,11 +430,11 @@ class OfficerIdentityCorrectionApi(APIView):
         return Response(officer_detail_for_user(user=request.user, officer_id=officer_id))
 
 
-class IdentityReviewOutputSerializer(serializers.ModelSerializer):
-    agency_name = serializers.CharField(source="agency.name")
-    matched_officer_name = serializers.CharField(source="matched_officer.full_name")
-    requested_by = serializers.CharField(source="requested_by.username", allow_null=True, default=None)
-    decided_by = serializers.CharField(source="decided_by.username", allow_null=True, default=None)
+class IdentityReviewOutputSerializer(StrictModelSerializer):
+    agency_name = StrictCharField(source="agency.name")
+    matched_officer_name = StrictCharField(source="matched_officer.full_name")
+    requested_by = StrictCharField(source="requested_by.username", allow_null=True, default=None)
+    decided_by = StrictCharField(source="decided_by.username", allow_null=True, default=None)
 
     class Meta:
         model = IdentityReview
@@ -434,14 +470,16 @@ class IdentityReviewDetailApi(APIView):
 
     @extend_schema(responses=IdentityReviewOutputSerializer, tags=["officers"])
     def get(self, request, review_id: int):
+        """One queued identity review (staff): the submitted record and the permanently ineligible officer it
+        resembles."""
         return Response(IdentityReviewOutputSerializer(
             identity_review_get_for_user(user=request.user, review_id=review_id)).data)
 
 
-class IdentityReviewDecisionInputSerializer(serializers.Serializer):
+class IdentityReviewDecisionInputSerializer(StrictSerializer):
     decision = serializers.ChoiceField(choices=[IdentityReviewStatus.LINKED, IdentityReviewStatus.CLEARED,
                                                 IdentityReviewStatus.DISMISSED])
-    reason = serializers.CharField(max_length=500)
+    reason = StrictCharField(max_length=500)
 
 
 class IdentityReviewDecideApi(APIView):

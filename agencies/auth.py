@@ -8,14 +8,16 @@ next request.
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db import connections, router
 from django.utils.crypto import constant_time_compare, salted_hmac
-from rest_framework import serializers
 from rest_framework_simplejwt.authentication import JWTAuthentication
-from rest_framework_simplejwt.exceptions import AuthenticationFailed
+from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
 from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
+from rest_framework_simplejwt.settings import api_settings
 
 from core.exceptions import ApplicationError
 from core.ratelimit import rate_limit_consume, rate_limit_refund, rate_limit_reset
+from core.serializers import StrictCharField, StrictSerializer
 
 SESSION_FINGERPRINT_CLAIM = "sfp"
 
@@ -30,15 +32,87 @@ def _token_matches_session(token, user) -> bool:
     return bool(claimed) and user.is_active and constant_time_compare(claimed, session_fingerprint(user))
 
 
+class _UserRowLoader:
+    """Load one user by primary key with SQL compiled once per database vendor.
+
+    The binding check needs the row as it is *now* (so revocation is immediate, whatever changed it: a service, an
+    admin bulk action or a database trigger), so it stays one query per request; what this saves is the ORM building
+    and compiling that same query on every request (~40% of authentication's time in the profile). The row goes
+    through the same converters the ORM applies (SQLite returns text datetimes and integer booleans)."""
+
+    def __init__(self):
+        self._compiled: dict[str, tuple[str, list, list]] = {}
+
+    def _compile(self, connection):
+        model = get_user_model()
+        fields = model._meta.concrete_fields
+        table = model._meta.db_table
+        quote = connection.ops.quote_name
+        # Identifiers from the model's own metadata, quoted by the backend; the only value is the %s parameter.
+        sql = (f"SELECT {', '.join(f'{quote(table)}.{quote(f.column)}' for f in fields)} FROM {quote(table)} "  # noqa: S608
+               f"WHERE {quote(table)}.{quote(model._meta.pk.column)} = %s")
+        converters = []
+        for field in fields:
+            column = field.get_col(table)
+            converters.append((connection.ops.get_db_converters(column) + column.get_db_converters(connection),
+                               column))
+        compiled = (sql, [f.attname for f in fields], converters)
+        self._compiled[connection.vendor] = compiled
+        return compiled
+
+    def load(self, pk):
+        model = get_user_model()
+        alias = router.db_for_read(model)
+        connection = connections[alias]
+        sql, attnames, converters = self._compiled.get(connection.vendor) or self._compile(connection)
+        try:
+            pk = model._meta.pk.get_prep_value(pk)
+        except (TypeError, ValueError):
+            return None
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [pk])
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        values = []
+        for value, (functions, column) in zip(row, converters, strict=True):
+            for function in functions:
+                value = function(value, column, connection)
+            values.append(value)
+        return model.from_db(alias, attnames, values)
+
+
+_user_rows = _UserRowLoader()
+
+
 class SessionBoundJWTAuthentication(JWTAuthentication):
+    """One query per request: the user row, loaded with precompiled SQL, then the token's session fingerprint is
+    checked against it in Python (an HMAC keyed by SECRET_KEY, which the database cannot compute)."""
+
     def get_user(self, validated_token):
-        user = super().get_user(validated_token)
+        user_id = validated_token.get(api_settings.USER_ID_CLAIM)
+        if user_id is None:
+            raise InvalidToken("Token contained no recognizable user identification")
+        user = _user_rows.load(user_id)
+        if user is None:
+            raise AuthenticationFailed("User not found", code="user_not_found")
+        if not user.is_active:
+            raise AuthenticationFailed("User is inactive", code="user_inactive")
         if not _token_matches_session(validated_token, user):
             raise AuthenticationFailed("This token was revoked; log in again.", code="token_revoked")
         return user
 
 
 class LoginSerializer(TokenObtainPairSerializer):
+    """simplejwt's login with our strict text fields: a username of 5 is refused, not read as "5" (the login
+    limits count only string usernames, so a number must never reach the password check)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields[self.username_field] = StrictCharField(write_only=True)
+        self.fields["password"] = StrictCharField(write_only=True, trim_whitespace=False,
+                                                  style={"input_type": "password"})
+
     @classmethod
     def get_token(cls, user):
         token = super().get_token(user)
@@ -48,6 +122,8 @@ class LoginSerializer(TokenObtainPairSerializer):
 
 
 class SessionBoundRefreshSerializer(TokenRefreshSerializer):
+    refresh = StrictCharField()
+
     def validate(self, attrs):
         refresh = self.token_class(attrs["refresh"])
         user_id = refresh.payload.get(settings.SIMPLE_JWT.get("USER_ID_CLAIM", "user_id"))
@@ -57,8 +133,8 @@ class SessionBoundRefreshSerializer(TokenRefreshSerializer):
         return super().validate(attrs)
 
 
-class LogoutSerializer(serializers.Serializer):
-    refresh = serializers.CharField(help_text="The refresh token to blacklist.")
+class LogoutSerializer(StrictSerializer):
+    refresh = StrictCharField(help_text="The refresh token to blacklist.")
 
 
 LOGIN_ACCOUNT_SCOPE = "login-account"

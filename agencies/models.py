@@ -130,10 +130,6 @@ class Officer(models.Model):
         return f"{self.first_name} {self.last_name} ({self.state} {self.license_number})"
 
     @property
-    def is_permanently_ineligible(self) -> bool:
-        return self.permanently_ineligible_at is not None
-
-    @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
 

@@ -2,14 +2,14 @@
 roles see none of these (they reach officers through their own apps' selectors, e.g. an instructor's roster).
 A row the user may not see is indistinguishable from a missing one: the same 404."""
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from core.access import scope_to_agency
 from core.rows import rows
 
-from .models import Agency, EmploymentRecord, IdentityReview, Officer, OfficerLicense, license_key
+from .models import Agency, EmploymentRecord, IdentityReview, Officer, OfficerLicense, Role, User, license_key
 
 # API field -> ORM path of the officer reads served as plain rows (list and detail are the hottest reads).
 OFFICER_ROW = {
@@ -58,14 +58,6 @@ def officer_detail_for_user(*, user, officer_id) -> dict:
     return detail
 
 
-def officer_by_any_license(*, state: str, license_number: str) -> Officer | None:
-    """The officer record that holds or ever held this licence: every public answer matches any licence the
-    person ever held, so a renamed or re-licensed record cannot shed its history."""
-    held = (OfficerLicense.objects.filter(state=state, license_key=license_key(license_number),
-                                          recorded_in_error=False).select_related("officer").first())
-    return held.officer if held else None
-
-
 def officers_by_any_license(keys) -> dict[tuple[str, str], Officer]:
     """For bulk imports: (state, licence) -> the officer record that holds or held it (chunked queries)."""
     by_state: dict[str, dict[str, str]] = {}
@@ -98,3 +90,70 @@ def agency_roster_names(*, agency_id: int) -> list[str]:
     """Full names of every officer on an agency's roster (no access rule: for redacting names from free text)."""
     return [f"{first} {last}" for first, last in
             Officer.objects.filter(agency_id=agency_id).order_by().values_list("first_name", "last_name")]
+
+
+# --- accounts (onboarding) ----------------------------------------------------------------------------------
+
+def account_visible_to(user) -> QuerySet:
+    """Staff: every account. An agency administrator: the officer accounts of their agency's current officers (an
+    account follows its officer, so a transferred officer's account shows under the new agency). Others: none."""
+    qs = User.objects.select_related("agency", "officer", "officer__agency").order_by("username", "id")
+    return scope_to_agency(qs, user, agency_field="officer__agency_id")
+
+
+def account_get_for_user(*, user, account_id):
+    return get_object_or_404(account_visible_to(user), pk=account_id)
+
+
+def officer_of_account(user) -> Officer | None:
+    """The officer record an officer's own account is linked to (None for every other account)."""
+    if not (getattr(user, "is_authenticated", False) and user.is_officer):
+        return None
+    return Officer.objects.select_related("agency").filter(pk=user.officer_id).first()
+
+
+def officer_own_detail(*, user) -> dict:
+    """An officer account's own record (as the officer detail, without staff's same-person link), or 404."""
+    officer = officer_of_account(user)
+    if officer is None:
+        raise Http404
+    own_row = {key: path for key, path in OFFICER_ROW.items() if key != "same_person_as"}
+    detail = rows(Officer.objects.filter(pk=officer.pk), own_row)[0]
+    history = EmploymentRecord.objects.filter(officer_id=officer.pk).order_by("-started_on", "-id")
+    detail["employment_history"] = rows(history, EMPLOYMENT_ROW)
+    detail["licenses"] = rows(OfficerLicense.objects.filter(officer_id=officer.pk).order_by("-held_from", "-id"),
+                              LICENSE_ROW)
+    return detail
+
+
+# --- people other apps write to or pick (one definition each; other apps never query User themselves) ------------
+
+def users_for_lookup(*, active_only: bool = False) -> QuerySet:
+    """Accounts an id in a staff request may name (an instructor to assign, a coach's login)."""
+    qs = User.objects.all()
+    return qs.filter(is_active=True) if active_only else qs
+
+
+def agencies_for_lookup() -> QuerySet[Agency]:
+    """Every agency, for ids that name an agency outside the caller's own (a coach's former agency)."""
+    return Agency.objects.all()
+
+
+def staff_emails() -> list[str]:
+    """Where staff notices go: every active certification-staff member (a superuser counts as staff)."""
+    return list(User.objects.filter(Q(role=Role.CERTIFICATION_STAFF) | Q(is_superuser=True), is_active=True)
+                .exclude(email="").order_by("pk").values_list("email", flat=True))
+
+
+def agency_admin_emails_by_agency(agency_ids) -> dict[int, list[str]]:
+    """The active administrators' addresses of each agency (agencies without one are absent)."""
+    by_agency: dict[int, list[str]] = {}
+    for agency_id, email in (User.objects.filter(role=Role.AGENCY_ADMIN, agency_id__in=list(agency_ids),
+                                                 is_active=True).exclude(email="")
+                             .order_by("pk").values_list("agency_id", "email")):
+        by_agency.setdefault(agency_id, []).append(email)
+    return by_agency
+
+
+def agency_admin_emails(agency_ids) -> list[str]:
+    return [email for emails in agency_admin_emails_by_agency(agency_ids).values() for email in emails]

@@ -41,10 +41,11 @@ def seed() -> dict:
 
 def _seed_training(world: dict) -> dict:
     """A Peace Officer course and 200 historical completions, through training's own credit import."""
-    from training.models import PEACE_OFFICER_COURSE_CODE, Completion
+    from training.models import PEACE_OFFICER_COURSE_CODE, Completion, Course
     from training.services import course_create, credits_import
 
-    course_create(actor=world["staff"], code=PEACE_OFFICER_COURSE_CODE, title="Peace Officer", ce_hours=8)
+    if not Course.objects.filter(code=PEACE_OFFICER_COURSE_CODE).exists():  # migrations create it (training 0002)
+        course_create(actor=world["staff"], code=PEACE_OFFICER_COURSE_CODE, title="Peace Officer", ce_hours=8)
     rows = "\n".join(f"CA,B-{i:06d},{PEACE_OFFICER_COURSE_CODE},2026-03-01" for i in range(200))
     credits_import(raw=f"state,license_number,course_code,completed_on\n{rows}\n".encode(), actor=world["staff"])
     return {"completion": Completion.objects.select_related("officer__agency", "course").first()}
@@ -189,7 +190,7 @@ def pdf_render(world: dict) -> dict:
 # --- cohort matching ----------------------------------------------------------------------------------------
 
 def cohort_matching(world: dict) -> dict:
-    from coaching.bench import time_pure
+    from bench.coaching import time_pure
 
     timing = time_pure(coachees=200, coaches=50)
     return {"coachees x coaches": "200 x 50", "slots": timing["slots"], "median ms (solver + scoring)":
@@ -197,9 +198,10 @@ def cohort_matching(world: dict) -> dict:
 
 
 def _apps():
-    from bench import apps
+    """Certification and 360 scenarios, imported once Django is set up."""
+    from bench import certification_evaluation_scenarios
 
-    return apps
+    return certification_evaluation_scenarios
 
 
 IN_PROCESS = [
@@ -211,4 +213,12 @@ IN_PROCESS = [
     ("PDF render", pdf_render),
     ("PDF render (plaque, report)", lambda world: _apps().pdf_render_more(world)),
     ("cohort matching", cohort_matching),
+    # Last: it grows the database to 1M officers (BENCH_SCALE_SIZES=10000 for a quick run).
+    ("national scale", lambda world: _scale().national_scale(world)),
 ]
+
+
+def _scale():
+    from bench import scale
+
+    return scale

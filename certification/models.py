@@ -37,7 +37,7 @@ class RequirementKind(models.TextChoices):
 
 class ComputedRule(models.TextChoices):
     NONE = "", "None"
-    # >= settings.AGENCY_TRAINED_SHARE_PERCENT % of sworn officers completed the Peace Officer course.
+    # >= settings.AGENCY_TRAINED_SHARE_PERCENT % of sworn officers completed any of the requirement's `courses`.
     TRAINED_SHARE = "trained_share", "Share of sworn officers who completed the Peace Officer course"
 
 
@@ -52,6 +52,10 @@ class ProgrammeRequirement(models.Model):
     computed_rule = models.CharField(max_length=30, choices=ComputedRule.choices, blank=True, default="")
     position = models.PositiveIntegerField(default=0)
     is_active = models.BooleanField(default=True)
+    # The trained-share rule counts officers who completed any of these courses (data staff change, not a code in
+    # the source); the reference programme names the Peace Officer course (migration 0005).
+    courses = models.ManyToManyField("training.Course", blank=True, related_name="programme_requirements",
+                                     help_text="Trained-share rule: an officer counts after completing any of these.")
 
     class Meta:
         ordering = ["programme_id", "position", "id"]
@@ -433,3 +437,64 @@ class Finding(models.Model):
 
     def __str__(self):
         return f"Finding {self.pk} about officer {self.officer_id} ({self.status})"
+
+
+# --- due process: each party's own answer to a finding (issue #18) -------------------------------------------
+
+class FindingResponseAuthor(models.TextChoices):
+    OFFICER = "officer", "The officer"
+    AGENCY = "agency", "The agency"
+
+
+class FindingResponse(models.Model):
+    """One party's answer to a noticed finding (the officer's: never shown to the agency); append-only."""
+
+    finding = models.ForeignKey(Finding, on_delete=models.PROTECT, related_name="responses")
+    author_kind = models.CharField(max_length=10, choices=FindingResponseAuthor.choices)
+    text = models.TextField()
+    received_at = models.DateTimeField()
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["received_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(author_kind__in=FindingResponseAuthor.values),
+                                   name="finding_response_author_valid"),
+        ]
+        indexes = [models.Index(fields=["finding", "author_kind"], name="finding_response_author_idx")]
+
+    def __str__(self):
+        return f"Response {self.pk} ({self.author_kind}) to finding {self.finding_id}"
+
+
+def finding_response_document_path(instance, filename):  # a random name of the detected type (core.uploads)
+    return f"certification/finding-responses/{filename}"
+
+
+class FindingResponseDocument(models.Model):
+    response = models.ForeignKey(FindingResponse, on_delete=models.PROTECT, related_name="documents")
+    file = models.FileField(upload_to=finding_response_document_path)
+    name = models.CharField(max_length=200)  # the sender's file name, for downloads
+    content_type = models.CharField(max_length=100)  # detected from the content
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["response_id", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class FindingRepresentative(models.Model):
+    """Whom the officer names to represent them on one finding; copied on every later notice about it."""
+
+    finding = models.OneToOneField(Finding, on_delete=models.PROTECT, related_name="representative")
+    name = models.CharField(max_length=200)
+    email = models.EmailField()
+    phone = models.CharField(max_length=40, blank=True)
+    named_at = models.DateTimeField()
+    named_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    def __str__(self):
+        return f"{self.name} for finding {self.finding_id}"

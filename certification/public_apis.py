@@ -20,9 +20,16 @@ from rest_framework.views import APIView
 
 from agencies.states import US_STATE_CHOICES
 from core.client import client_address
+from core.csv_export import csv_safe
 from core.exceptions import ApplicationError
 from core.ratelimit import rate_limit_consume
-from core.strict_fields import StrictQuerySerializer
+from core.serializers import (
+    StrictBooleanField,
+    StrictCharField,
+    StrictIntegerField,
+    StrictQuerySerializer,
+    StrictSerializer,
+)
 from core.uploads import DownloadNegotiationMixin
 
 from . import selectors
@@ -53,35 +60,35 @@ class PublicApi(APIView):
 
 
 class PublicSearchQuerySerializer(StrictQuerySerializer):
-    q = serializers.CharField(
+    q = StrictCharField(
         min_length=selectors.PUBLIC_QUERY_MIN_LENGTH, max_length=100, help_text="Name, licence number or agency name.",
         error_messages={"min_length": f"Type at least {selectors.PUBLIC_QUERY_MIN_LENGTH} characters to search."})
 
 
 class PublicOfficerSearchQuerySerializer(PublicSearchQuerySerializer):
-    page = serializers.IntegerField(min_value=1, max_value=10_000, required=False, default=1)
-    page_size = serializers.IntegerField(min_value=1, max_value=selectors.PUBLIC_PAGE_SIZE_MAX, required=False,
-                                         default=selectors.PUBLIC_PAGE_SIZE_MAX)
+    page = StrictIntegerField(min_value=1, max_value=10_000, required=False, default=1)
+    page_size = StrictIntegerField(min_value=1, max_value=selectors.PUBLIC_PAGE_SIZE_MAX, required=False,
+                                   default=selectors.PUBLIC_PAGE_SIZE_MAX)
 
 
-class PublicOfficerSerializer(serializers.Serializer):
-    name = serializers.CharField()
-    license_number = serializers.CharField()
-    state = serializers.CharField()
-    agency = serializers.CharField()
+class PublicOfficerSerializer(StrictSerializer):
+    name = StrictCharField()
+    license_number = StrictCharField()
+    state = StrictCharField()
+    agency = StrictCharField()
     certification_status = inline_choice(
         [*OfficerCertificationStatus.choices, (selectors.INELIGIBLE_STATUS, "Permanently ineligible")],
         allow_null=True)
     cycle_start = serializers.DateField(allow_null=True)
     valid_until = serializers.DateField(allow_null=True)
     revoked_on = serializers.DateField(allow_null=True)
-    revocation_category = serializers.CharField(allow_null=True)
+    revocation_category = StrictCharField(allow_null=True)
 
 
-class PublicOfficerSearchSerializer(serializers.Serializer):
+class PublicOfficerSearchSerializer(StrictSerializer):
     results = PublicOfficerSerializer(many=True)
-    page = serializers.IntegerField()
-    truncated = serializers.BooleanField(help_text="More results follow on the next page.")
+    page = StrictIntegerField()
+    truncated = StrictBooleanField(help_text="More results follow on the next page.")
 
 
 class PublicOfficerSearchApi(PublicApi):
@@ -100,21 +107,21 @@ class PublicOfficerSearchApi(PublicApi):
         return Response({"results": results, "page": page, "truncated": more})
 
 
-class PublicAgencySerializer(serializers.Serializer):
-    name = serializers.CharField()
-    state = serializers.CharField()
-    county = serializers.CharField()
+class PublicAgencySerializer(StrictSerializer):
+    name = StrictCharField()
+    state = StrictCharField()
+    county = StrictCharField()
     certification_status = inline_choice(AgencyCertificationStatus.choices, allow_null=True)
-    programme = serializers.CharField(allow_null=True)
-    certificate_number = serializers.CharField(allow_null=True)
+    programme = StrictCharField(allow_null=True)
+    certificate_number = StrictCharField(allow_null=True)
     valid_from = serializers.DateField(allow_null=True)
     valid_until = serializers.DateField(allow_null=True)
     revoked_on = serializers.DateField(allow_null=True)
 
 
-class PublicAgencySearchSerializer(serializers.Serializer):
+class PublicAgencySearchSerializer(StrictSerializer):
     results = PublicAgencySerializer(many=True)
-    truncated = serializers.BooleanField()
+    truncated = StrictBooleanField()
 
 
 class PublicAgencySearchApi(PublicApi):
@@ -128,13 +135,13 @@ class PublicAgencySearchApi(PublicApi):
         return Response({"results": results, "truncated": truncated})
 
 
-class PublicAgencyCertificateSerializer(serializers.Serializer):
-    certificate_number = serializers.CharField()
-    valid = serializers.BooleanField(help_text="Issued and within its validity.")
+class PublicAgencyCertificateSerializer(StrictSerializer):
+    certificate_number = StrictCharField()
+    valid = StrictBooleanField(help_text="Issued and within its validity.")
     status = inline_choice(AgencyCertificationStatus.choices)
-    agency = serializers.CharField()
-    state = serializers.CharField()
-    programme = serializers.CharField()
+    agency = StrictCharField()
+    state = StrictCharField()
+    programme = StrictCharField()
     valid_from = serializers.DateField(allow_null=True)
     valid_until = serializers.DateField(allow_null=True)
     revoked_on = serializers.DateField(allow_null=True)
@@ -153,20 +160,21 @@ class PublicAgencyCertificateApi(PublicApi):
 
 class PublicEligibilityQuerySerializer(StrictQuerySerializer):
     state = inline_choice(US_STATE_CHOICES)
-    licence = serializers.CharField(max_length=50, help_text="The officer's state licence number.")
+    licence = StrictCharField(max_length=50, help_text="The officer's state licence number.")
 
 
-class PublicEligibilitySerializer(serializers.Serializer):
-    state = serializers.CharField()
-    license_number = serializers.CharField()
-    eligible = serializers.BooleanField()
+class PublicEligibilitySerializer(StrictSerializer):
+    state = StrictCharField()
+    license_number = StrictCharField()
+    eligible = StrictBooleanField()
     reason = inline_choice([(v, v) for v in ("active", "lapsed", "revoked", "ineligible", "unknown")])
 
 
 class PublicEligibilityApi(PublicApi):
     """Employment eligibility for a hiring agency: yes/no and a reason category, nothing more."""
 
-    @extend_schema(parameters=[PublicEligibilityQuerySerializer], responses=PublicEligibilitySerializer, tags=TAGS)
+    @extend_schema(parameters=[PublicEligibilityQuerySerializer], responses=PublicEligibilitySerializer, tags=TAGS,
+                   summary="Check an officer's employment eligibility")
     def get(self, request):
         query = PublicEligibilityQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -174,19 +182,19 @@ class PublicEligibilityApi(PublicApi):
             state=query.validated_data["state"], license_number=query.validated_data["licence"]))
 
 
-class PublicMetricsSerializer(serializers.Serializer):
-    certified_agencies = serializers.IntegerField()
-    active_officers = serializers.IntegerField()
-    revocations_per_year = serializers.DictField(child=serializers.IntegerField(),
+class PublicMetricsSerializer(StrictSerializer):
+    certified_agencies = StrictIntegerField()
+    active_officers = StrictIntegerField()
+    revocations_per_year = serializers.DictField(child=StrictIntegerField(),
                                                  help_text="Certificates revoked after a verified finding.")
-    ineligible_per_year = serializers.DictField(child=serializers.IntegerField(),
+    ineligible_per_year = serializers.DictField(child=StrictIntegerField(),
                                                 help_text="People never certified who became permanently ineligible.")
 
 
 class PublicMetricsApi(PublicApi):
     """Aggregate transparency figures."""
 
-    @extend_schema(responses=PublicMetricsSerializer, tags=TAGS)
+    @extend_schema(responses=PublicMetricsSerializer, tags=TAGS, summary="Read the transparency figures")
     def get(self, request):
         return Response(selectors.public_metrics())
 
@@ -207,6 +215,6 @@ class PublicRevocationsCsvApi(DownloadNegotiationMixin, PublicApi):
 
 
 def _csv_safe(value):
-    """Names typed by people must not become spreadsheet formulas when the index opens the file."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    """Names typed by people must not become spreadsheet formulas when the index opens the file (core.csv_export's
+    rule; this export keeps str(None) == "None")."""
+    return csv_safe(str(value))

@@ -49,5 +49,7 @@ urlpatterns = [
     path("findings/<int:finding_id>/determine/", apis.FindingDetermineApi.as_view(),
          name="certification-finding-determine"),
     path("findings/<int:finding_id>/verify/", apis.FindingVerifyApi.as_view(), name="certification-finding-verify"),
+    path("finding-response-documents/<int:document_id>/download/", apis.FindingResponseDocumentDownloadApi.as_view(),
+         name="certification-finding-response-document"),
     path("ledger/", apis.CertificationLedgerApi.as_view(), name="certification-ledger"),
 ]

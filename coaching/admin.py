@@ -1,3 +1,7 @@
+"""Staff console, coaching: read-only. Matches, agreements (both acceptances, activation, termination, outcomes) and
+session logs are acted on by coaches, sponsors and staff through the API's services, where the capacity, conflict
+and agreement-length rules run; here staff look things up. A coach's private notes are never shown."""
+
 from django.contrib import admin
 
 from core.admin import ReadOnlyInline, ReadOnlyModelAdmin

@@ -34,11 +34,17 @@ if IS_PRODUCTION:
 SECRET_KEY = env.str("SECRET_KEY", default=_DEV_SECRET)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-# The public base URL printed into QR codes and e-mails (verification links, reviewer links).
-PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# The public base URL printed into QR codes and e-mails (verification links, reviewer links). Unset in development,
+# it follows the HOST and PORT the server runs on (`make run` and `make demo` pass them), so links open it.
+_SERVED = ("127.0.0.1", "8000")
+if DJANGO_ENV == "development":
+    _SERVED = (env.str("HOST", default="127.0.0.1"), env.str("PORT", default="8000"))
+    if _SERVED[0] in {"0.0.0.0", "::", ""}:  # noqa: S104 - a bind-all address is no link; the loopback one is
+        _SERVED = ("127.0.0.1", _SERVED[1])
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default=f"http://{_SERVED[0]}:{_SERVED[1]}").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "core.admin_site.StaffConsoleAdminConfig",  # django.contrib.admin, with the role-based staff console site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -56,6 +62,7 @@ INSTALLED_APPS = [
     "certification",
     "evaluations",
     "coaching",
+    "demo",  # demo data and the narrated walk (`make run`, `make demo`); no product app imports it
 ]
 
 MIDDLEWARE = [
@@ -68,6 +75,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.ContentSecurityPolicyMiddleware",
+    # A GET under /api/v1/ naming a query parameter its schema does not document is a 400 (issue #14).
+    "core.query_parameters.UnknownQueryParameterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -128,7 +137,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = env.path("STATIC_ROOT", default=str(VAR_DIR / "static"))
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 STORAGES = {
@@ -169,7 +178,9 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["agencies.auth.SessionBoundJWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "core.pagination.StandardPagination",
-    "DEFAULT_FILTER_BACKENDS": ["core.filters.StrictFilterBackend"],
+    # Search and ordering act (and are documented) only on views declaring search_fields / ordering_fields.
+    "DEFAULT_FILTER_BACKENDS": ["core.filters.StrictFilterBackend", "core.filters.AllowListSearchFilter",
+                                "core.filters.AllowListOrderingFilter"],
     "DEFAULT_SCHEMA_CLASS": "core.openapi.ErrorDocumentingAutoSchema",
     "EXCEPTION_HANDLER": "core.exceptions.api_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -205,17 +216,110 @@ LOGIN_MAX_ATTEMPTS_PER_ACCOUNT = env.int("LOGIN_MAX_ATTEMPTS_PER_ACCOUNT", defau
 LOGIN_MAX_ATTEMPTS_PER_ADDRESS = env.int("LOGIN_MAX_ATTEMPTS_PER_ADDRESS", default=300)
 LOGIN_WINDOW_SECONDS = env.int("LOGIN_WINDOW_SECONDS", default=900)
 
+# Onboarding: the one-time "set your password" link (invitation and forgot-password) is Django's password-reset
+# token; it stops working after this many hours, or as soon as the password is set.
+ACCOUNT_LINK_VALID_HOURS = env.int("ACCOUNT_LINK_VALID_HOURS", default=72)
+PASSWORD_RESET_TIMEOUT = ACCOUNT_LINK_VALID_HOURS * 3600
+
+_ACCESS_MINUTES = int(SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"].total_seconds() // 60)
+_REFRESH_HOURS = int(SIMPLE_JWT["REFRESH_TOKEN_LIFETIME"].total_seconds() // 3600)
+# The docs page (Swagger UI) shows this first: what the API is, and how to get, use and refresh a token.
+API_DESCRIPTION = f"""Training credits, agency and officer certification, 360 evaluations and coaching for a
+police-reform certification programme.
+
+## Getting a token
+
+1. `POST /api/v1/auth/token/` with `{{"username": "...", "password": "..."}}` answers an `access` and a `refresh`
+   token (failed logins are limited per account and per address; too many answer 429).
+2. Send the access token on every request: `Authorization: Bearer <access>`. In this page: **Authorize**, paste the
+   access token (without `Bearer`).
+3. The access token lives **{_ACCESS_MINUTES} minutes** (`JWT_ACCESS_MINUTES`), the refresh token
+   **{_REFRESH_HOURS} hours** (`JWT_REFRESH_HOURS`).
+4. Before the access token expires, `POST /api/v1/auth/token/refresh/` with `{{"refresh": "<refresh>"}}` answers a
+   new access token *and* a new refresh token; the old refresh token stops working (use each one once).
+5. `POST /api/v1/auth/logout/` blacklists a refresh token; `POST /api/v1/auth/logout-all/` (or a password change)
+   revokes every token of the account on every device.
+
+Public endpoints (`/api/v1/public/...`) need no token; a 360 reviewer's secret link (`/api/v1/feedback/<token>/`) is
+its own credential.
+
+## Errors
+
+Every 4xx answers one JSON shape: `{{"code": "...", "message": "...", "fields": {{"field": ["..."]}}}}`; `code` is
+stable (e.g. `validation_error`, `invalid_transition`), `fields` names the offending input.
+"""
+
+API_TAGS = [
+    {"name": "auth", "description": "Tokens: log in, refresh, log out; set or reset a password with an e-mailed link."},
+    {"name": "me", "description": "The signed-in user: profile, password, their own officer record."},
+    {"name": "accounts", "description": "Staff (and agency administrators, for their officers) create, invite, "
+                                        "deactivate and reactivate user accounts."},
+    {"name": "agencies", "description": "Law-enforcement agencies taking part in the programme."},
+    {"name": "officers", "description": "Agency rosters: officers, licence history, CSV import and export, identity "
+                                        "corrections and the identity review queue."},
+    {"name": "training", "description": "Course catalogue, sessions, enrolment, attendance, completions (CE "
+                                        "credits), transcripts, certificates and state reports."},
+    {"name": "certification: agencies", "description": "Agency certification: programmes and checklists, "
+                                                       "applications, review, issue, renewal, revocation."},
+    {"name": "certification: plaques", "description": "The plaque mailed to a certified agency: printing, shipping "
+                                                      "and delivery."},
+    {"name": "certification: officers", "description": "Individual Good Officer Certifications and eligibility."},
+    {"name": "certification: findings", "description": "Excessive-force findings: record, notice, response, "
+                                                       "determination and two-person verification."},
+    {"name": "certification: ledger", "description": "The hash-chained audit ledger of certification events."},
+    {"name": "evaluations", "description": "360-degree evaluations: instruments, cycles, raters, the promotability "
+                                           "report and its release."},
+    {"name": "feedback", "description": "A 360 reviewer's questionnaire behind their secret link (no account)."},
+    {"name": "coaching", "description": "Coaches, coachees, needs assessments, matching, agreements and sessions."},
+    {"name": "public", "description": "Completion certificate verification, without login."},
+    {"name": "public registry", "description": "The public registry: officer and agency look-up, certificate "
+                                               "verification, eligibility checks, revocations and metrics."},
+    {"name": "system", "description": "Operational health."},
+]
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "PeaceCert API",
-    "DESCRIPTION": "Training credits, agency and officer certification, 360 evaluations and coaching for a "
-    "police-reform certification programme. Every 4xx answers {code, message, fields}.",
+    "DESCRIPTION": API_DESCRIPTION,
+    "TAGS": API_TAGS,
+    "SERVERS": [{"url": PUBLIC_BASE_URL, "description": "This installation (PUBLIC_BASE_URL)"}],
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {},
+    # One way to name enums: every choice set the API publishes is named here, after the choices class it comes
+    # from (`<Class>Enum`), or after what it means for a set declared in a serializer. drf-spectacular would
+    # otherwise name it after the field and number the collisions ("Source234Enum"); a test holds the rule.
+    "ENUM_NAME_OVERRIDES": {
+        "AgencyTypeEnum": "agencies.models.AgencyType",
+        "IdentityReviewStatusEnum": "agencies.models.IdentityReviewStatus",
+        "StateEnum": "agencies.states.US_STATE_CHOICES",
+        "IdentityReviewDecisionEnum": ["linked", "cleared", "dismissed"],
+        "AccountRoleEnum": ["agency_admin", "instructor", "coach", "staff", "officer"],
+        "CourseKindEnum": "training.models.CourseKind",
+        "DeliveryModeEnum": "training.models.DeliveryMode",
+        "SessionStatusEnum": "training.models.SessionStatus",
+        "EnrollmentStatusEnum": "training.models.EnrollmentStatus",
+        "CompletionSourceEnum": "training.models.CompletionSource",
+        "QualificationSourceEnum": "training.models.QualificationSource",
+        "ToolkitResourceKindEnum": "training.models.ToolkitResourceKind",
+        "EnrollmentResultEnum": ["enrolled", "waitlisted", "refused"],
+        "AttendanceMarkEnum": [("attended", "Attended"), ("no_show", "No-show"), ("completed", "Completed")],
+        "CertificateVerificationStatusEnum": ["valid", "revoked"],
+        "CompetencyEnum": "core.vocabulary.COMPETENCIES",
+        "CoachingAreaEnum": "core.vocabulary.COACHING_AREAS",
+        "ReadinessBandEnum": "evaluations.models.ReadinessBand",
+        "RatersStatusEnum": "evaluations.models.RatersStatus",
+        "RelationshipEnum": "evaluations.models.Relationship",
+        "InvitationStatusEnum": "evaluations.apis.invitations.INVITATION_STATUSES",
+        "AgreementStatusEnum": "coaching.models.AgreementStatus",
+        "CadenceEnum": "coaching.models.Cadence",
+        "CoacheeTypeEnum": "coaching.models.CoacheeType",
+        "NeedsAssessmentStatusEnum": "coaching.models.NeedsAssessmentStatus",
+        "FindingResponseAuthorEnum": "certification.models.FindingResponseAuthor",
+        "FindingEligibilityEffectEnum": "certification.selectors.finding_responses.ELIGIBILITY_EFFECT_CHOICES",
+    },
 }
 
 # --- Celery ---------------------------------------------------------------------------------------------

@@ -10,6 +10,11 @@ api_v1 = [
     path("auth/", include(auth_urlpatterns)),
     path("health/", core_views.HealthApi.as_view(), name="health"),
     path("", include("agencies.urls")),
+    path("accounts/", include("training.account_urls")),
+    # An officer's own account: their record (agencies.urls), training, certification standing, 360 reports.
+    path("me/officer/", include("training.officer_urls")),
+    path("me/officer/", include("certification.officer_urls")),
+    path("me/officer/", include("evaluations.officer_urls")),
     path("training/", include("training.urls")),
     path("certification/", include("certification.urls")),
     path("evaluations/", include("evaluations.urls")),
@@ -27,6 +32,12 @@ urlpatterns = [
     path("", include("training.page_urls")),
     path("", include("certification.page_urls")),
     path("", include("evaluations.page_urls")),
+    path("", include("agencies.page_urls")),  # the one-time "set your password" link
+    # An officer's own site (session sign-in): their record, training, findings and data export.
+    path("me/", include("agencies.officer_page_urls")),
+    path("me/", include("training.officer_page_urls")),
+    path("me/", include("certification.officer_page_urls")),
+    path("me/", include("evaluations.officer_page_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -8,6 +8,3 @@ class CoreConfig(AppConfig):
     def ready(self):
         # Registers the OpenAPI extension for our authentication class with drf-spectacular.
         from . import openapi  # noqa: F401
-        from .strict_fields import make_char_fields_strict
-
-        make_char_fields_strict()

@@ -1,10 +1,13 @@
-"""Query-parameter filtering that refuses what the schema refuses."""
+"""Query-parameter filtering that refuses what the schema refuses; search and ordering from per-view allow-lists."""
 
 from django import forms
 from django.db import models
+from django.db.models import F
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema_field
+from rest_framework import filters as drf_filters
 from rest_framework.exceptions import ValidationError
+from rest_framework.filters import BaseFilterBackend
 
 MAX_ID = 2**63 - 1
 
@@ -20,6 +23,23 @@ class IdFilter(filters.Filter):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", MAX_ID)
         super().__init__(*args, **kwargs)
+
+
+MAX_DAYS = 3650
+
+
+class DayCountFilter(filters.Filter):
+    """A number of days from today (1 to 10 years), for "due within N days" filters; the `method` does the rest.
+    The schema gives the bounds and the filter's help_text (a class-level extend_schema_field would drop it)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, help_text: str = "", **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_DAYS)
+        super().__init__(*args, help_text=help_text, **kwargs)
+        schema = {"type": "integer", "minimum": 1, "maximum": MAX_DAYS}
+        extend_schema_field({**schema, "description": help_text} if help_text else schema)(self)
 
 
 class StrictFilterBackend(filters.DjangoFilterBackend):
@@ -87,3 +107,78 @@ class StrictFilterSet(filters.FilterSet):
         models.OneToOneField: {"filter_class": IdFilter},
         models.BooleanField: {"filter_class": StrictBooleanFilter},
     }
+
+
+SEARCH_MAX_LENGTH = 100
+SEARCH_MAX_TERMS = 5
+
+
+class AllowListSearchFilter(drf_filters.SearchFilter):
+    """`?search=` on lists that declare `search_fields` (DRF's lookups: `^` starts with, `=` exact, default
+    case-insensitive contains) and `search_help` (what the words are matched against, published in the schema).
+    Every word must match one of the fields. Lists without `search_fields` neither accept nor document it."""
+
+    def get_search_terms(self, request):
+        value = request.query_params.get(self.search_param, "")
+        if len(value) > SEARCH_MAX_LENGTH:
+            raise ValidationError({self.search_param: [f"Use at most {SEARCH_MAX_LENGTH} characters."]})
+        # No stored text can hold NUL (see StrictFilterBackend): dropping it changes no result.
+        terms = drf_filters.search_smart_split(value.replace("\x00", ""))
+        return [term for term in terms if term.strip(" \"'")][:SEARCH_MAX_TERMS]
+
+    def get_schema_operation_parameters(self, view):
+        if not getattr(view, "search_fields", None):
+            return []
+        help_text = getattr(view, "search_help", "")
+        return [{
+            "name": self.search_param, "required": False, "in": "query",
+            "description": f"Case-insensitive search; every word (up to {SEARCH_MAX_TERMS}) must match one of: "
+                           f"{help_text}.",
+            "schema": {"type": "string", "maxLength": SEARCH_MAX_LENGTH},
+        }]
+
+
+class AllowListOrderingFilter(BaseFilterBackend):
+    """`?ordering=name,-created_at` from an explicit allow-list per view: `ordering_fields` maps each public name
+    to the column(s) it sorts by (`{"name": ("last_name", "first_name")}`). `-` reverses; missing values sort last;
+    the row id breaks ties so pages are stable. An unknown name is a 400 naming `ordering`, not a silent default.
+    Lists without `ordering_fields` neither accept nor document it."""
+
+    ordering_param = "ordering"
+
+    @staticmethod
+    def _fields(view) -> dict:
+        return dict(getattr(view, "ordering_fields", None) or {})
+
+    def filter_queryset(self, request, queryset, view):
+        fields = self._fields(view)
+        raw = request.query_params.get(self.ordering_param)
+        if not fields or raw is None:
+            return queryset
+        terms = [term.strip() for term in raw.split(",")]
+        choices = ", ".join(f"{name}, -{name}" for name in fields)
+        unknown = [term for term in terms if term.removeprefix("-") not in fields]
+        if unknown or not terms:
+            shown = ", ".join(repr(term) for term in unknown) or "''"
+            raise ValidationError({self.ordering_param: [f"Unknown ordering {shown}; use one of: {choices}."]})
+        order = []
+        for term in dict.fromkeys(terms):
+            descending = term.startswith("-")
+            for column in fields[term.removeprefix("-")]:
+                order.append(F(column).desc(nulls_last=True) if descending else F(column).asc(nulls_last=True))
+        descending_first = terms[0].startswith("-")
+        order.append(F("pk").desc() if descending_first else F("pk").asc())
+        return queryset.order_by(*order)
+
+    def get_schema_operation_parameters(self, view):
+        fields = self._fields(view)
+        if not fields:
+            return []
+        values = [value for name in fields for value in (name, f"-{name}")]
+        return [{
+            "name": self.ordering_param, "required": False, "in": "query",
+            "description": "Sort order: one or more of the listed names, comma-separated; `-` sorts descending. "
+                           "Missing values sort last; anything else is a 400 naming `ordering`.",
+            "schema": {"type": "array", "items": {"type": "string", "enum": values}, "minItems": 1},
+            "style": "form", "explode": False,
+        }]

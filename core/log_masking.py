@@ -10,10 +10,15 @@ import re
 
 # The token is everything after /feedback/ up to the next separator; percent-encoded or not, it is replaced whole.
 _FEEDBACK_LINK = re.compile(r"(/feedback/)[^/?#\s\"'<>]+")
+# The one-time "set your password" link (/account/set-password/<uid>/<token>/): whoever reads the token could set
+# the account's password, so it is masked the same way (the uid stays: it names no secret).
+_PASSWORD_LINK = re.compile(r"(/account/set-password/[^/?#\s\"'<>]+/)[^/?#\s\"'<>]+")
 MASK = "[token]"
 
 
 def mask_secret_links(text: str) -> str:
+    if "/set-password/" in text:
+        text = _PASSWORD_LINK.sub(rf"\g<1>{MASK}", text)
     if "/feedback/" not in text:
         return text
     return _FEEDBACK_LINK.sub(rf"\g<1>{MASK}", text)

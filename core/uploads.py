@@ -182,8 +182,9 @@ def file_download_response(field_file, *, filename: str, content_type: str) -> F
 
 
 class DownloadNegotiationMixin:
-    """For views that answer a file: any Accept header gets the file (Swagger UI sends `Accept: application/pdf`,
-    curl `*/*`); DRF would otherwise answer 406 because its only renderer is JSON. Errors still render as JSON."""
+    # For views that answer a file: any Accept header gets the file (Swagger UI sends `Accept: application/pdf`,
+    # curl `*/*`); DRF would otherwise answer 406 because its only renderer is JSON. Errors still render as JSON.
+    # (A comment, not a docstring: drf-spectacular would publish a mixin's docstring as each view's description.)
 
     def perform_content_negotiation(self, request, force=False):
         return super().perform_content_negotiation(request, force=True)

@@ -9,6 +9,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.serializers import StrictCharField
+
 from .exceptions import error_body
 from .models import Heartbeat
 
@@ -43,10 +45,11 @@ class HealthApi(APIView):
 
     @extend_schema(
         responses=inline_serializer("Health", fields={
-            "database": serializers.CharField(), "worker_heartbeat": serializers.DateTimeField(allow_null=True),
+            "database": StrictCharField(), "worker_heartbeat": serializers.DateTimeField(allow_null=True),
             "time": serializers.DateTimeField(),
         }),
         tags=["system"],
+        summary="Check the service's health",
     )
     def get(self, request):
         with connection.cursor() as cursor:

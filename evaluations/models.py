@@ -154,6 +154,10 @@ class Cycle(models.Model):
                                            related_name="+")
     raters_reviewed_at = models.DateTimeField(null=True, blank=True)
     raters_refusal_reason = models.TextField(blank=True)
+    # Whether the released report is shown to its subject too (issue #18: the officer's own account). Set when the
+    # cycle is created; the subject never sees who said what (the report holds only anonymised groups).
+    release_to_subject = models.BooleanField(
+        default=True, help_text="Show the released report to the evaluated officer too (never who said what).")
 
     class Meta:
         ordering = ["-created_at", "-id"]

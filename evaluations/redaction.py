@@ -40,7 +40,6 @@ ADDRESS = "[address]"
 AGE = "[age]"
 DATE = "[date]"
 LINK = "[link]"
-PLACEHOLDERS = (NAME, EMAIL, PHONE, BADGE, ADDRESS, AGE, DATE, LINK)
 
 EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 LINK_RE = re.compile(
@@ -133,20 +132,6 @@ BADGE_CUE_RE = re.compile(
 )
 BADGE_CODE_RE = re.compile(r"\b[A-Z]{1,3}-?\d{4,}\b|#\s?\d{3,}\b|\b\d{5,}\b")
 COMMENT_REF_RE = re.compile(r"c\d+$")
-
-
-def name_parts(names: Iterable[str]) -> list[str]:
-    """Full names and their parts of two letters or more, longest first (so "Ann Lee" goes before "Ann")."""
-    parts = set()
-    for name in names:
-        cleaned = " ".join((name or "").split())
-        if len(cleaned) >= 2:
-            parts.add(cleaned)
-        for word in re.split(r"[\s,]+", cleaned):
-            word = word.strip(".'\"()")
-            if len(word) >= 2:
-                parts.add(word)
-    return sorted(parts, key=lambda p: (-len(p), p.lower()))
 
 
 _WORD_RE = re.compile(r"[^\W\d_](?:[\w'\u2019-]*\w)?")

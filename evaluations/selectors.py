@@ -79,3 +79,21 @@ def officer_released_development_areas(*, officer_id: int) -> list[str] | None:
     if report is None:
         return None
     return list(report)
+
+
+# --- the subject's own account (/me/officer/reports/) --------------------------------------------------------
+
+def report_released_to_subject(user) -> QuerySet[Report]:
+    """Released reports about the signed-in officer whose cycle releases them to the subject (none for any other
+    account). The report holds only anonymised groups: the subject never learns who said what."""
+    officer_id = user.officer_id if getattr(user, "is_authenticated", False) and user.is_officer else None
+    qs = Report.objects.select_related("cycle__subject", "cycle__agency", "released_by").order_by(
+        "-released_at", "-id")
+    if not officer_id:
+        return qs.none()
+    return qs.filter(cycle__subject_id=officer_id, cycle__release_to_subject=True,
+                     cycle__status=CycleStatus.RELEASED, released_at__isnull=False)
+
+
+def report_released_to_subject_get(*, user, cycle_id: int) -> Report:
+    return get_object_or_404(report_released_to_subject(user), cycle_id=cycle_id)

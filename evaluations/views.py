@@ -1,6 +1,8 @@
 """The reviewer's questionnaire as a server-rendered page: accessible (labels, fieldsets and legends, an error summary
 linked to the fields), usable on a phone, CSRF-protected. Same services as the JSON API."""
 
+import hashlib
+
 from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_http_methods
@@ -10,6 +12,7 @@ from core.exceptions import ApplicationError
 
 from . import services
 from .apis import SCALE, feedback_form_data
+from .models import Relationship
 
 _ERROR_TITLES = {
     404: "This link is not valid",
@@ -61,8 +64,17 @@ def _form_context(invitation, *, scores: dict, comments: dict, errors: dict | No
             summary.append({"href": f"#comment-{key}", "text": f"{question['text']}: {error[0]}"})
         questions.append({**question, "value": comments.get(key, ""), "error": error[0] if error else ""})
     choices = [(value, label) for value, label in SCALE.items()]
+    items = [item for competency in competencies for item in competency["items"]]
     return {"form": data, "competencies": competencies, "questions": questions, "errors": summary,
-            "choices": choices, "saved": saved, "relationship_label": invitation.get_relationship_display()}
+            "choices": choices, "saved": saved, "relationship_label": invitation.get_relationship_display(),
+            "answered": sum(1 for item in items if item["value"]), "total": len(items),
+            "is_self": invitation.relationship == Relationship.SELF,
+            "is_supervisor": invitation.relationship == Relationship.SUPERVISOR}
+
+
+def _draft_key(token: str) -> str:
+    """The browser-side draft's key: derived from the link, so the link itself is never written to storage."""
+    return hashlib.sha256(f"peacecert-draft:{token}".encode()).hexdigest()[:32]
 
 
 @require_http_methods(["GET", "POST"])
@@ -75,6 +87,7 @@ def feedback_form(request, token: str):
     if request.method == "GET":
         context = _form_context(invitation, scores=draft.get("scores", {}), comments=draft.get("comments", {}),
                                 saved=request.GET.get("saved") == "1")
+        context["draft_key"] = _draft_key(token)
         return _private(render(request, "evaluations/feedback_form.html", context))
 
     scores, comments = _posted_answers(request.POST)
@@ -89,6 +102,9 @@ def feedback_form(request, token: str):
         merged = {**draft.get("scores", {}), **scores}
         merged_comments = {**draft.get("comments", {}), **comments}
         context = _form_context(invitation, scores=merged, comments=merged_comments, errors=exc.fields)
+        context["draft_key"] = _draft_key(token)
         return _private(render(request, "evaluations/feedback_form.html", context, status=400))
     return _private(render(request, "evaluations/feedback_done.html",
-                           {"subject": invitation.cycle.subject.full_name}))
+                           {"subject": invitation.cycle.subject.full_name,
+                            "is_self": invitation.relationship == Relationship.SELF,
+                            "is_supervisor": invitation.relationship == Relationship.SUPERVISOR}))

@@ -14,7 +14,8 @@ from django.db.models import F, Q
 from agencies.models import state_validator
 from agencies.states import US_STATE_CHOICES
 
-# Other apps (certification's "X % of sworn officers completed the Peace Officer course", demo data) use these.
+# The reference course codes (migration 0002 creates PO-101). Only demo data and the bench use them: certification's
+# trained-share rule counts the courses its requirement names as data (ProgrammeRequirement.courses), not a code here.
 PEACE_OFFICER_COURSE_CODE = "PO-101"
 TRAIN_THE_TRAINER_COURSE_CODE = "PO-TTT"
 
@@ -144,8 +145,14 @@ class ToolkitResource(models.Model):
         return f"{self.course.code}: {self.title}"
 
 
+class SessionStatus(models.TextChoices):
+    SCHEDULED = "scheduled", "Scheduled"
+    CANCELLED = "cancelled", "Cancelled"
+
+
 class TrainingSession(models.Model):
-    """One delivery of a course. Times are stored in UTC; `time_zone` is where it happens, for display and dates."""
+    """One delivery of a course. Times are stored in UTC; `time_zone` is where it happens, for display and dates.
+    A cancelled session (services.session_cancel) takes no enrolments and awards no credits."""
 
     course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="sessions")
     starts_at = models.DateTimeField()
@@ -157,6 +164,12 @@ class TrainingSession(models.Model):
     capacity = models.PositiveIntegerField(validators=[MinValueValidator(1), MaxValueValidator(1000)])
     instructors = models.ManyToManyField(settings.AUTH_USER_MODEL, through="SessionInstructor",
                                          related_name="taught_sessions")
+    # Set only by services.session_cancel through SESSION_LIFECYCLE.
+    status = models.CharField(max_length=20, choices=SessionStatus.choices, default=SessionStatus.SCHEDULED)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    cancellation_reason = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -165,6 +178,13 @@ class TrainingSession(models.Model):
         indexes = [models.Index(fields=["starts_at"], name="training_session_start_idx")]
         constraints = [
             models.CheckConstraint(condition=Q(mode__in=DeliveryMode.values), name="session_mode_valid"),
+            models.CheckConstraint(condition=Q(status__in=SessionStatus.values), name="session_status_valid"),
+            # A cancellation is dated and explained.
+            models.CheckConstraint(
+                condition=Q(status=SessionStatus.SCHEDULED)
+                | (Q(cancelled_at__isnull=False) & ~Q(cancellation_reason="")),
+                name="session_cancelled_has_reason",
+            ),
             models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="session_ends_after_start"),
             # A session seats somebody, and not a stadium: capacity bounds the waitlist logic's arithmetic.
             models.CheckConstraint(condition=Q(capacity__gte=1) & Q(capacity__lte=1000), name="session_capacity_range"),

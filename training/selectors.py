@@ -55,6 +55,25 @@ def agency_officers_completed_course_count(*, agency_id: int, course_code: str) 
     ).values("pk").distinct().count()
 
 
+def agency_officers_completed_any_course_count(*, agency_id: int, course_ids) -> int:
+    """How many of the agency's current officers have completed any of the courses (ever). One query."""
+    return Officer.objects.filter(
+        agency_id=agency_id, completions__course_id__in=list(course_ids)
+    ).values("pk").distinct().count()
+
+
+def qualification_visible_to(user) -> QuerySet[InstructorQualification]:
+    """Instructor qualifications: certification staff only (they record and revoke them)."""
+    qs = InstructorQualification.objects.select_related("course", "user", "officer", "granted_by")
+    if not getattr(user, "is_authenticated", False) or not user.is_certification_staff:
+        return qs.none()
+    return qs
+
+
+def qualification_get_for_user(*, user, qualification_id) -> InstructorQualification:
+    return get_object_or_404(qualification_visible_to(user), pk=qualification_id)
+
+
 def instructor_is_qualified(*, user_id: int, course_id: int, on: date) -> bool:
     """Whether the user may teach the course on that date: a staff designation for them, or a train-the-trainer
     qualification of the officer their instructor account is linked to, valid on `on`."""
@@ -110,10 +129,6 @@ def session_visible_to(user) -> QuerySet[TrainingSession]:
 
 def session_get_for_user(*, user, session_id) -> TrainingSession:
     return get_object_or_404(session_visible_to(user), pk=session_id)
-
-
-def user_teaches_session(*, user, session: TrainingSession) -> bool:
-    return session.instructor_assignments.filter(user=user).exists()
 
 
 # --- enrolments and completions -----------------------------------------------------------------------------
@@ -209,3 +224,42 @@ def state_roster_rows(*, state: str, start: date, end: date):
                    .select_related("officer", "officer__agency", "course").order_by("completed_on", "id"))
     for completion in completions.iterator(chunk_size=2000):
         yield completion, by_course[completion.course_id]
+
+
+# --- an officer's own account (/me/officer/): their own rows only ------------------------------------------
+
+def _own_officer_id(user) -> int | None:
+    return user.officer_id if getattr(user, "is_authenticated", False) and user.is_officer else None
+
+
+def completion_own(user) -> QuerySet[Completion]:
+    """The signed-in officer's own completions (none for any other account)."""
+    officer_id = _own_officer_id(user)
+    qs = Completion.objects.select_related("officer", "course", "session").order_by("-completed_on", "-id")
+    return qs.filter(officer_id=officer_id) if officer_id else qs.none()
+
+
+def completion_own_get(*, user, completion_id) -> Completion:
+    return get_object_or_404(completion_own(user), pk=completion_id)
+
+
+def enrollment_own(user) -> QuerySet[Enrollment]:
+    officer_id = _own_officer_id(user)
+    qs = Enrollment.objects.select_related("officer", "officer__agency", "session", "session__course",
+                                           "completion").order_by("-session__starts_at", "-id")
+    return qs.filter(officer_id=officer_id) if officer_id else qs.none()
+
+
+def sessions_open_to_officer(user) -> QuerySet[TrainingSession]:
+    """Sessions the officer's agency could enrol them in: scheduled, not started yet (read-only for the officer:
+    their agency administrator enrols them)."""
+    from django.utils import timezone
+
+    from .models import SessionStatus
+
+    if not _own_officer_id(user):
+        return TrainingSession.objects.none()
+    return (TrainingSession.objects.select_related("course").prefetch_related("instructors")
+            .annotate(seats_taken=_count_enrollments(SEAT_STATUSES),
+                      waitlist_count=_count_enrollments([EnrollmentStatus.WAITLISTED]))
+            .filter(status=SessionStatus.SCHEDULED, starts_at__gt=timezone.now()).order_by("starts_at", "id"))

@@ -1,6 +1,15 @@
 """Every write to people and agencies, by aggregate: users and agencies (`people`), officers and their identity
 (`officers`), roster import (`roster`). Each write runs in one transaction with its audit entry."""
 
+from .accounts import (
+    ACCOUNT_ROLES,
+    account_create,
+    account_link,
+    account_link_user,
+    account_set_active,
+    password_forgot,
+    password_set_with_link,
+)
 from .officers import (
     IDENTITY_FIELDS,
     OFFICER_EDITABLE_FIELDS,
@@ -38,6 +47,8 @@ from .roster import (
 )
 
 __all__ = [
+    "ACCOUNT_ROLES", "account_create", "account_link", "account_link_user", "account_set_active",
+    "password_forgot", "password_set_with_link",
     "AGENCY_EDITABLE_FIELDS", "IDENTITY_FIELDS", "OFFICER_EDITABLE_FIELDS", "ROSTER_OPTIONAL_COLUMNS",
     "ROSTER_REQUIRED_COLUMNS", "RosterImportResult", "agency_create", "agency_update", "identity_change_refusal",
     "identity_review_decide", "identity_review_refusal", "ineligible_lookalikes", "license_available_check",

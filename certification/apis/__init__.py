@@ -51,6 +51,7 @@ from .findings import (
     FindingOutputSerializer,
     FindingRecordInputSerializer,
     FindingResponseApi,
+    FindingResponseDocumentDownloadApi,
     FindingResponseInputSerializer,
     FindingVerifyApi,
 )
@@ -117,6 +118,7 @@ __all__ = [
     "FindingOutputSerializer",
     "FindingRecordInputSerializer",
     "FindingResponseApi",
+    "FindingResponseDocumentDownloadApi",
     "FindingResponseInputSerializer",
     "FindingVerifyApi",
     "OfficerCertificationCycleOutputSerializer",

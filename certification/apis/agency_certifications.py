@@ -14,9 +14,17 @@ from rest_framework.views import APIView
 from agencies.selectors import agency_visible_to
 from core.access import access_by_id, field_error
 from core.exceptions import ApplicationError
-from core.filters import StrictFilterSet
+from core.filters import DayCountFilter, StrictFilterSet
 from core.openapi import ApiErrorSerializer
 from core.permissions import IsCertificationStaff, IsStaffOrAgencyAdmin
+from core.serializers import (
+    StrictBooleanField,
+    StrictCharField,
+    StrictIntegerField,
+    StrictModelSerializer,
+    StrictSerializer,
+    StrictSlugField,
+)
 from core.uploads import DOCUMENT_TYPES, DownloadNegotiationMixin, download_schema_responses, file_download_response
 
 from .. import selectors, services
@@ -30,20 +38,37 @@ from ..models import (
     RequirementState,
     RequirementStatus,
 )
+from ..selectors.attention import agency_certifications_expiring_filter
+from . import examples
 from ._common import TAG_AGENCY, inline_choice
 
 # --- programmes -------------------------------------------------------------------------------------------------
 
-class CertificationRequirementOutputSerializer(serializers.ModelSerializer):
+class RequirementCourseSerializer(StrictSerializer):
+    id = StrictIntegerField(read_only=True)
+    code = StrictCharField(read_only=True)
+    title = StrictCharField(read_only=True)
+
+
+class CertificationRequirementOutputSerializer(StrictModelSerializer):
     kind = inline_choice(RequirementKind.choices, read_only=True)
     computed_rule = inline_choice(ComputedRule.choices, read_only=True)
+    courses = RequirementCourseSerializer(many=True, read_only=True,
+                                          help_text="Trained-share rule: an officer counts after completing any of "
+                                                    "these courses (empty for other items).")
 
     class Meta:
         model = ProgrammeRequirement
-        fields = ["id", "code", "title", "description", "kind", "computed_rule", "position", "is_active"]
+        fields = ["id", "code", "title", "description", "kind", "computed_rule", "courses", "position", "is_active"]
 
 
-class CertificationProgrammeOutputSerializer(serializers.ModelSerializer):
+def requirement_courses_field():
+    return serializers.ListField(
+        child=StrictIntegerField(min_value=1), required=False, max_length=50,
+        help_text="Trained-share rule only: ids of the courses whose completion counts (at least one).")
+
+
+class CertificationProgrammeOutputSerializer(StrictModelSerializer):
     requirements = CertificationRequirementOutputSerializer(many=True)
 
     class Meta:
@@ -51,26 +76,28 @@ class CertificationProgrammeOutputSerializer(serializers.ModelSerializer):
         fields = ["id", "code", "name", "description", "is_active", "requirements"]
 
 
-class CertificationProgrammeInputSerializer(serializers.Serializer):
-    code = serializers.SlugField(max_length=50)
-    name = serializers.CharField(max_length=200)
-    description = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+class CertificationProgrammeInputSerializer(StrictSerializer):
+    code = StrictSlugField(max_length=50)
+    name = StrictCharField(max_length=200)
+    description = StrictCharField(required=False, allow_blank=True, max_length=5000)
 
 
-class CertificationRequirementInputSerializer(serializers.Serializer):
-    code = serializers.SlugField(max_length=50)
-    title = serializers.CharField(max_length=200)
-    description = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+class CertificationRequirementInputSerializer(StrictSerializer):
+    code = StrictSlugField(max_length=50)
+    title = StrictCharField(max_length=200)
+    description = StrictCharField(required=False, allow_blank=True, max_length=5000)
     kind = inline_choice(RequirementKind.choices)
     computed_rule = inline_choice(ComputedRule.choices, required=False, allow_blank=True)
-    position = serializers.IntegerField(min_value=0, max_value=10_000, required=False)
+    position = StrictIntegerField(min_value=0, max_value=10_000, required=False)
+    courses = requirement_courses_field()
 
 
-class CertificationRequirementUpdateInputSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=200, required=False)
-    description = serializers.CharField(required=False, allow_blank=True, max_length=5000)
-    position = serializers.IntegerField(min_value=0, max_value=10_000, required=False)
-    is_active = serializers.BooleanField(required=False)
+class CertificationRequirementUpdateInputSerializer(StrictSerializer):
+    title = StrictCharField(max_length=200, required=False)
+    description = StrictCharField(required=False, allow_blank=True, max_length=5000)
+    position = StrictIntegerField(min_value=0, max_value=10_000, required=False)
+    is_active = StrictBooleanField(required=False)
+    courses = requirement_courses_field()
 
 
 class CertificationProgrammeListCreateApi(generics.GenericAPIView):
@@ -84,12 +111,14 @@ class CertificationProgrammeListCreateApi(generics.GenericAPIView):
 
     @extend_schema(responses=CertificationProgrammeOutputSerializer(many=True), tags=TAG_AGENCY)
     def get(self, request):
+        """The certification programmes with their checklists (staff and agency administrators)."""
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(CertificationProgrammeOutputSerializer(page, many=True).data)
 
     @extend_schema(request=CertificationProgrammeInputSerializer,
                    responses={201: CertificationProgrammeOutputSerializer}, tags=TAG_AGENCY)
     def post(self, request):
+        """Staff create a certification programme; its checklist items are added one by one afterwards."""
         serializer = CertificationProgrammeInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         programme = services.certification_programme_create(actor=request.user, **serializer.validated_data)
@@ -119,6 +148,8 @@ class CertificationRequirementDetailApi(APIView):
     @extend_schema(request=CertificationRequirementUpdateInputSerializer,
                    responses=CertificationRequirementOutputSerializer, tags=TAG_AGENCY)
     def patch(self, request, requirement_id: int):
+        """Staff edit or retire a checklist item, or change the courses a trained-share item counts. Applications under
+        way keep the items they started with; a changed course list applies to open applications at once."""
         requirement = selectors.programme_requirement_get_for_staff(user=request.user, requirement_id=requirement_id)
         serializer = CertificationRequirementUpdateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -129,10 +160,10 @@ class CertificationRequirementDetailApi(APIView):
 
 # --- agency certifications --------------------------------------------------------------------------------------
 
-class AgencyCertificationOutputSerializer(serializers.ModelSerializer):
-    programme_code = serializers.CharField(source="programme.code")
-    programme_name = serializers.CharField(source="programme.name")
-    agency_name = serializers.CharField(source="agency.name")
+class AgencyCertificationOutputSerializer(StrictModelSerializer):
+    programme_code = StrictCharField(source="programme.code")
+    programme_name = StrictCharField(source="programme.name")
+    agency_name = StrictCharField(source="agency.name")
     status = inline_choice(AgencyCertificationStatus.choices, read_only=True)
     plaque = serializers.SerializerMethodField()
 
@@ -148,15 +179,15 @@ class AgencyCertificationOutputSerializer(serializers.ModelSerializer):
         return plaque.pk if plaque is not None else None
 
 
-class AgencyCertificationChecklistItemSerializer(serializers.Serializer):
-    status_id = serializers.IntegerField(help_text="Id of the checklist line (requirement-statuses/{id}/...).")
-    requirement_id = serializers.IntegerField()
-    code = serializers.CharField()
-    title = serializers.CharField()
+class AgencyCertificationChecklistItemSerializer(StrictSerializer):
+    status_id = StrictIntegerField(help_text="Id of the checklist line (requirement-statuses/{id}/...).")
+    requirement_id = StrictIntegerField()
+    code = StrictCharField()
+    title = StrictCharField()
     kind = inline_choice(RequirementKind.choices)
     state = inline_choice(RequirementState.choices)
-    met = serializers.BooleanField()
-    detail = serializers.CharField(help_text="Staff note, or how a computed item was evaluated.")
+    met = StrictBooleanField()
+    detail = StrictCharField(help_text="Staff note, or how a computed item was evaluated.")
 
 
 class AgencyCertificationDetailOutputSerializer(AgencyCertificationOutputSerializer):
@@ -171,22 +202,29 @@ class AgencyCertificationDetailOutputSerializer(AgencyCertificationOutputSeriali
         return AgencyCertificationChecklistItemSerializer([e.__dict__ for e in evaluations], many=True).data
 
 
-class AgencyCertificationApplyInputSerializer(serializers.Serializer):
-    programme = serializers.IntegerField(min_value=1)
-    agency = serializers.IntegerField(min_value=1, required=False,
-                                      help_text="Agency id; an agency administrator may omit it (their own).")
+class AgencyCertificationApplyInputSerializer(StrictSerializer):
+    programme = StrictIntegerField(min_value=1)
+    agency = StrictIntegerField(min_value=1, required=False,
+                                help_text="Agency id; an agency administrator may omit it (their own).")
 
 
-class AgencyCertificationRevokeInputSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=2000)
+class AgencyCertificationRevokeInputSerializer(StrictSerializer):
+    reason = StrictCharField(max_length=2000)
 
 
 class AgencyCertificationFilter(StrictFilterSet):
     status = filters.ChoiceFilter(choices=AgencyCertificationStatus.choices)
+    expiring_within = DayCountFilter(
+        method="filter_expiring_within",
+        help_text="Issued certificates whose last valid day is within this many days from today (e.g. 90, 30 or 7: "
+                  "the renewal reminders' steps); expired, revoked and open applications are left out.")
 
     class Meta:
         model = AgencyCertification
-        fields = ["status", "agency", "programme"]
+        fields = ["status", "agency", "programme", "expiring_within"]
+
+    def filter_expiring_within(self, queryset, name, value):
+        return agency_certifications_expiring_filter(queryset, within_days=value)
 
 
 def _detail(request, certification_id) -> Response:
@@ -200,6 +238,10 @@ class AgencyCertificationListCreateApi(generics.GenericAPIView):
     permission_classes = [IsStaffOrAgencyAdmin]
     serializer_class = AgencyCertificationOutputSerializer
     filterset_class = AgencyCertificationFilter
+    search_fields = ["agency__name", "certificate_number", "programme__code", "programme__name"]
+    search_help = "agency name, certificate number, programme code or name"
+    ordering_fields = {"applied_at": ("applied_at",), "valid_until": ("valid_until",), "status": ("status",),
+                       "agency": ("agency__name",)}
 
     def get_queryset(self):
         return selectors.agency_certification_visible_to(self.request.user)
@@ -209,7 +251,7 @@ class AgencyCertificationListCreateApi(generics.GenericAPIView):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(AgencyCertificationOutputSerializer(page, many=True).data)
 
-    @extend_schema(request=AgencyCertificationApplyInputSerializer,
+    @extend_schema(request=AgencyCertificationApplyInputSerializer, examples=examples.CERTIFICATION_APPLY,
                    responses={201: AgencyCertificationDetailOutputSerializer}, tags=TAG_AGENCY)
     def post(self, request):
         serializer = AgencyCertificationApplyInputSerializer(data=request.data)
@@ -231,6 +273,8 @@ class AgencyCertificationDetailApi(APIView):
 
     @extend_schema(responses=AgencyCertificationDetailOutputSerializer, tags=TAG_AGENCY)
     def get(self, request, certification_id: int):
+        """One agency certification with its checklist lines, dates and plaque (staff any, an agency administrator
+        their agency's)."""
         return _detail(request, certification_id)
 
 
@@ -269,6 +313,8 @@ class AgencyCertificationRevokeApi(APIView):
     @extend_schema(request=AgencyCertificationRevokeInputSerializer,
                    responses=AgencyCertificationDetailOutputSerializer, tags=TAG_AGENCY)
     def post(self, request, certification_id: int):
+        """Staff revoke an issued certification with a reason (409 from any other state); the public registry shows it
+        as revoked."""
         certification = selectors.agency_certification_get_for_user(user=request.user,
                                                                     certification_id=certification_id)
         serializer = AgencyCertificationRevokeInputSerializer(data=request.data)
@@ -295,15 +341,15 @@ class AgencyCertificationRenewApi(APIView):
 
 # --- checklist lines --------------------------------------------------------------------------------------------
 
-class RequirementStatusOutputSerializer(serializers.ModelSerializer):
-    code = serializers.CharField(source="requirement.code")
-    title = serializers.CharField(source="requirement.title")
-    kind = serializers.CharField(source="requirement.kind")
+class RequirementStatusOutputSerializer(StrictModelSerializer):
+    code = StrictCharField(source="requirement.code")
+    title = StrictCharField(source="requirement.title")
+    kind = StrictCharField(source="requirement.kind")
     state = inline_choice(RequirementState.choices, read_only=True)
     has_document = serializers.SerializerMethodField()
     document_url = serializers.SerializerMethodField()
     rejections = inline_serializer("RequirementRejection", many=True, read_only=True, fields={
-        "at": serializers.DateTimeField(), "by": serializers.CharField(), "note": serializers.CharField()},
+        "at": serializers.DateTimeField(), "by": StrictCharField(), "note": StrictCharField()},
         help_text="Every staff rejection of this item, oldest first; a rejected item is met only when staff mark "
                   "it met.")
 
@@ -320,19 +366,19 @@ class RequirementStatusOutputSerializer(serializers.ModelSerializer):
         return f"/api/v1/certification/requirement-statuses/{obj.pk}/document/download/" if obj.document else None
 
 
-class RequirementStatusMarkInputSerializer(serializers.Serializer):
+class RequirementStatusMarkInputSerializer(StrictSerializer):
     state = inline_choice([(s.value, s.label) for s in (RequirementState.MET, RequirementState.REJECTED,
                                                          RequirementState.PENDING)])
-    note = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
+    note = StrictCharField(required=False, allow_blank=True, max_length=5000, default="")
 
 
-class RequirementDocumentInputSerializer(serializers.Serializer):
+class RequirementDocumentInputSerializer(StrictSerializer):
     file = serializers.FileField()
 
 
-class RequirementAttestInputSerializer(serializers.Serializer):
-    text = serializers.CharField(max_length=10_000)
-    attested_by_name = serializers.CharField(max_length=200)
+class RequirementAttestInputSerializer(StrictSerializer):
+    text = StrictCharField(max_length=10_000)
+    attested_by_name = StrictCharField(max_length=200)
 
 
 class RequirementStatusMarkApi(APIView):

@@ -3,19 +3,20 @@
 
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, serializers
+from rest_framework import generics
 from rest_framework.permissions import IsAuthenticated
 
 from core.filters import StrictFilterSet
 from core.models import AuditEvent
 from core.permissions import IsCertificationStaff
+from core.serializers import StrictModelSerializer
 
 from .. import selectors
 from ._common import TAG_LEDGER
 
 # --- ledger ----------------------------------------------------------------------------------------------------
 
-class CertificationLedgerEntryOutputSerializer(serializers.ModelSerializer):
+class CertificationLedgerEntryOutputSerializer(StrictModelSerializer):
     class Meta:
         model = AuditEvent
         fields = ["sequence", "occurred_at", "actor_label", "action", "target_type", "target_id", "data",
@@ -42,7 +43,8 @@ class CertificationLedgerApi(generics.GenericAPIView):
     def get_queryset(self):
         return selectors.ledger_visible_to(self.request.user)
 
-    @extend_schema(responses=CertificationLedgerEntryOutputSerializer(many=True), tags=TAG_LEDGER)
+    @extend_schema(responses=CertificationLedgerEntryOutputSerializer(many=True), tags=TAG_LEDGER,
+                   summary="List ledger entries")
     def get(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(CertificationLedgerEntryOutputSerializer(page, many=True).data)

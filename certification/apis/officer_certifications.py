@@ -10,9 +10,16 @@ from rest_framework.views import APIView
 from agencies.selectors import officer_visible_to
 from core.access import access_by_id
 from core.exceptions import ApplicationError
-from core.filters import IdFilter, StrictFilterSet
+from core.filters import DayCountFilter, IdFilter, StrictFilterSet
 from core.openapi import ApiErrorSerializer
 from core.permissions import IsCertificationStaff, IsStaffOrAgencyAdmin
+from core.serializers import (
+    StrictBooleanField,
+    StrictCharField,
+    StrictIntegerField,
+    StrictModelSerializer,
+    StrictSerializer,
+)
 
 from .. import selectors, services
 from ..models import (
@@ -21,16 +28,17 @@ from ..models import (
     OfficerCertificationStatus,
     RevocationCategory,
 )
+from ..selectors.attention import officer_certifications_lapsing_filter
 from ._common import TAG_OFFICER, inline_choice
 
 # --- officer certifications -------------------------------------------------------------------------------------
 
-class OfficerCertificationOutputSerializer(serializers.ModelSerializer):
-    officer_name = serializers.CharField(source="officer.full_name")
-    license_number = serializers.CharField(source="officer.license_number")
-    state = serializers.CharField(source="officer.state")
-    agency = serializers.IntegerField(source="officer.agency_id")
-    agency_name = serializers.CharField(source="officer.agency.name")
+class OfficerCertificationOutputSerializer(StrictModelSerializer):
+    officer_name = StrictCharField(source="officer.full_name")
+    license_number = StrictCharField(source="officer.license_number")
+    state = StrictCharField(source="officer.state")
+    agency = StrictIntegerField(source="officer.agency_id")
+    agency_name = StrictCharField(source="officer.agency.name")
     status = inline_choice(OfficerCertificationStatus.choices, read_only=True)
     revocation_category = inline_choice(RevocationCategory.choices, read_only=True)
     effective_status = serializers.SerializerMethodField(help_text="active turns lapsed as soon as the cycle ends, "
@@ -48,7 +56,7 @@ class OfficerCertificationOutputSerializer(serializers.ModelSerializer):
         return selectors.officer_certification_effective_status(obj.status, obj.valid_until)
 
 
-class OfficerCertificationCycleOutputSerializer(serializers.ModelSerializer):
+class OfficerCertificationCycleOutputSerializer(StrictModelSerializer):
     class Meta:
         model = OfficerCertificationCycle
         fields = ["cycle_start", "cycle_end", "ce_hours", "ce_window_start", "ce_window_end", "granted_at"]
@@ -61,17 +69,24 @@ class OfficerCertificationDetailOutputSerializer(OfficerCertificationOutputSeria
         fields = [*OfficerCertificationOutputSerializer.Meta.fields, "cycles"]
 
 
-class OfficerCertificationGrantInputSerializer(serializers.Serializer):
-    officer = serializers.IntegerField(min_value=1)
+class OfficerCertificationGrantInputSerializer(StrictSerializer):
+    officer = StrictIntegerField(min_value=1)
 
 
 class OfficerCertificationFilter(StrictFilterSet):
     status = filters.ChoiceFilter(choices=OfficerCertificationStatus.choices)
     agency = IdFilter(field_name="officer__agency_id")
+    lapsing_within = DayCountFilter(
+        method="filter_lapsing_within",
+        help_text="Active certifications whose cycle ends within this many days from today: renew them (with the CE "
+                  "hours) before then or they lapse.")
 
     class Meta:
         model = OfficerCertification
-        fields = ["status", "officer", "agency"]
+        fields = ["status", "officer", "agency", "lapsing_within"]
+
+    def filter_lapsing_within(self, queryset, name, value):
+        return officer_certifications_lapsing_filter(queryset, within_days=value)
 
 
 class OfficerCertificationListCreateApi(generics.GenericAPIView):
@@ -81,6 +96,10 @@ class OfficerCertificationListCreateApi(generics.GenericAPIView):
     permission_classes = [IsStaffOrAgencyAdmin]
     serializer_class = OfficerCertificationOutputSerializer
     filterset_class = OfficerCertificationFilter
+    search_fields = ["officer__first_name", "officer__last_name", "officer__license_number", "officer__agency__name"]
+    search_help = "officer first or last name, licence number, agency name"
+    ordering_fields = {"valid_until": ("valid_until",), "granted_at": ("granted_at",), "status": ("status",),
+                       "name": ("officer__last_name", "officer__first_name")}
 
     def get_queryset(self):
         return selectors.officer_certification_visible_to(self.request.user)
@@ -109,6 +128,8 @@ class OfficerCertificationDetailApi(APIView):
 
     @extend_schema(responses=OfficerCertificationDetailOutputSerializer, tags=TAG_OFFICER)
     def get(self, request, certification_id: int):
+        """One officer certification with its cycle, CE hours and history (staff any, an agency administrator their
+        officers')."""
         certification = selectors.officer_certification_get_for_user(user=request.user,
                                                                      certification_id=certification_id)
         return Response(OfficerCertificationDetailOutputSerializer(certification).data)
@@ -129,12 +150,12 @@ class OfficerCertificationRenewApi(APIView):
         return Response(OfficerCertificationDetailOutputSerializer(certification).data)
 
 
-class OfficerEligibilityOutputSerializer(serializers.Serializer):
+class OfficerEligibilityOutputSerializer(StrictSerializer):
     certification_status = inline_choice(OfficerCertificationStatus.choices, allow_null=True)
     certification_valid_until = serializers.DateField(allow_null=True)
-    permanently_ineligible = serializers.BooleanField()
-    open_findings = serializers.IntegerField()
-    sustained_findings = serializers.IntegerField()
+    permanently_ineligible = StrictBooleanField()
+    open_findings = StrictIntegerField()
+    sustained_findings = StrictIntegerField()
 
 
 class OfficerEligibilityApi(APIView):
@@ -151,14 +172,14 @@ class OfficerEligibilityApi(APIView):
         return Response(OfficerEligibilityOutputSerializer(summary.__dict__).data)
 
 
-class OfficerLinkInputSerializer(serializers.Serializer):
-    same_person_as = serializers.IntegerField(min_value=1, help_text="The other record of the same person.")
-    reason = serializers.CharField(max_length=500)
+class OfficerLinkInputSerializer(StrictSerializer):
+    same_person_as = StrictIntegerField(min_value=1, help_text="The other record of the same person.")
+    reason = StrictCharField(max_length=500)
 
 
-class OfficerLinkOutputSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    same_person_as = serializers.IntegerField(source="same_person_as_id")
+class OfficerLinkOutputSerializer(StrictSerializer):
+    id = StrictIntegerField()
+    same_person_as = StrictIntegerField(source="same_person_as_id")
     permanently_ineligible_at = serializers.DateTimeField(allow_null=True)
 
 

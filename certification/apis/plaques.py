@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from core.filters import StrictFilterSet
 from core.permissions import IsStaffOrAgencyAdmin
+from core.serializers import StrictCharField, StrictIntegerField, StrictModelSerializer, StrictSerializer
 from core.uploads import DownloadNegotiationMixin
 
 from .. import selectors, services
@@ -24,10 +25,10 @@ from ._common import TAG_PLAQUE, inline_choice
 
 # --- plaques ---------------------------------------------------------------------------------------------------
 
-class PlaqueOutputSerializer(serializers.ModelSerializer):
-    agency = serializers.IntegerField(source="certification.agency_id")
-    agency_name = serializers.CharField(source="certification.agency.name")
-    certificate_number = serializers.CharField(source="certification.certificate_number")
+class PlaqueOutputSerializer(StrictModelSerializer):
+    agency = StrictIntegerField(source="certification.agency_id")
+    agency_name = StrictCharField(source="certification.agency.name")
+    certificate_number = StrictCharField(source="certification.certificate_number")
     status = inline_choice(PlaqueStatus.choices, read_only=True)
     overdue = serializers.SerializerMethodField()
 
@@ -41,11 +42,11 @@ class PlaqueOutputSerializer(serializers.ModelSerializer):
         return obj.status != PlaqueStatus.DELIVERED and obj.due_on < timezone.localdate()
 
 
-class PlaqueAdvanceInputSerializer(serializers.Serializer):
+class PlaqueAdvanceInputSerializer(StrictSerializer):
     to = inline_choice([(s.value, s.label) for s in (PlaqueStatus.PRINTED, PlaqueStatus.SHIPPED,
                                                       PlaqueStatus.DELIVERED)])
-    carrier = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-    tracking_number = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    carrier = StrictCharField(max_length=100, required=False, allow_blank=True, default="")
+    tracking_number = StrictCharField(max_length=100, required=False, allow_blank=True, default="")
 
 
 class PlaqueFilter(StrictFilterSet):
@@ -73,6 +74,8 @@ class PlaqueListApi(generics.GenericAPIView):
 
     @extend_schema(responses=PlaqueOutputSerializer(many=True), tags=TAG_PLAQUE)
     def get(self, request):
+        """Plaques of issued certifications and where they are in fulfilment (`?overdue=true` for those past their due
+        date); an agency administrator sees their agency's."""
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(PlaqueOutputSerializer(page, many=True).data)
 
@@ -82,6 +85,7 @@ class PlaqueDetailApi(APIView):
 
     @extend_schema(responses=PlaqueOutputSerializer, tags=TAG_PLAQUE)
     def get(self, request, plaque_id: int):
+        """One plaque: status, due date, carrier and tracking number."""
         return Response(PlaqueOutputSerializer(selectors.plaque_get_for_user(user=request.user,
                                                                              plaque_id=plaque_id)).data)
 

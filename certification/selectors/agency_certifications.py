@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from agencies.models import Officer
 from core.access import scope_to_agency
-from training.models import PEACE_OFFICER_COURSE_CODE
-from training.selectors import agency_officers_completed_course_count
+from training.models import Course
+from training.selectors import agency_officers_completed_any_course_count
 
 from ..models import (
     AgencyCertification,
@@ -45,28 +45,42 @@ class TrainedShare:
     completed: int
     denominator: int
     percent_required: int
+    course_codes: tuple[str, ...] = ()
 
     @property
     def met(self) -> bool:
         return self.denominator > 0 and self.completed * 100 >= self.percent_required * self.denominator
 
 
-def agency_trained_share(*, agency) -> TrainedShare:
-    """Live from training: how many of the agency's officers completed the Peace Officer course, against its sworn
-    headcount (or, when that is 0, its roster)."""
-    completed = agency_officers_completed_course_count(agency_id=agency.pk, course_code=PEACE_OFFICER_COURSE_CODE)
+def agency_trained_share(*, agency, requirement: ProgrammeRequirement | None = None) -> TrainedShare:
+    """Live from training: how many of the agency's officers completed any of the requirement's courses (data staff
+    maintain, `ProgrammeRequirement.courses`), against its sworn headcount (or, when that is 0, its roster). Without
+    a requirement: the courses every active trained-share requirement names."""
+    if requirement is not None:
+        courses = list(requirement.courses.order_by("code").values_list("pk", "code"))
+    else:
+        courses = list(Course.objects.filter(
+            programme_requirements__computed_rule=ComputedRule.TRAINED_SHARE,
+            programme_requirements__is_active=True).distinct().order_by("code").values_list("pk", "code"))
+    completed = agency_officers_completed_any_course_count(agency_id=agency.pk,
+                                                           course_ids=[pk for pk, _ in courses])
     denominator = agency.sworn_headcount or Officer.objects.filter(agency_id=agency.pk).count()
     return TrainedShare(completed=completed, denominator=denominator,
-                        percent_required=settings.AGENCY_TRAINED_SHARE_PERCENT)
+                        percent_required=settings.AGENCY_TRAINED_SHARE_PERCENT,
+                        course_codes=tuple(code for _, code in courses))
 
 
 def _computed_evaluation(requirement, agency, cache: dict) -> tuple[bool, str]:
     if requirement.computed_rule == ComputedRule.TRAINED_SHARE:
-        if "trained_share" not in cache:
-            cache["trained_share"] = agency_trained_share(agency=agency)
-        share = cache["trained_share"]
-        return share.met, (f"{share.completed} of {share.denominator} sworn officers completed the Peace Officer "
-                           f"course; {share.percent_required}% required.")
+        key = ("trained_share", requirement.pk)
+        if key not in cache:
+            cache[key] = agency_trained_share(agency=agency, requirement=requirement)
+        share = cache[key]
+        if not share.course_codes:
+            return False, "No course is named for this requirement yet; certification staff set its courses."
+        named = " or ".join(share.course_codes)
+        return share.met, (f"{share.completed} of {share.denominator} sworn officers completed {named}; "
+                           f"{share.percent_required}% required.")
     return False, f"Unknown rule {requirement.computed_rule!r}."
 
 
@@ -94,7 +108,8 @@ def agency_certification_requirements_evaluate(*, certification: AgencyCertifica
 
 def programme_visible_to(user) -> QuerySet[CertificationProgramme]:
     qs = CertificationProgramme.objects.prefetch_related(
-        Prefetch("requirements", queryset=ProgrammeRequirement.objects.order_by("position", "id"))
+        Prefetch("requirements", queryset=ProgrammeRequirement.objects.order_by("position", "id")
+                 .prefetch_related("courses"))
     )
     if not user.is_authenticated:
         return qs.none()

@@ -26,6 +26,12 @@ from .agency_certifications import (
     requirement_document_upload,
     requirement_status_mark,
 )
+from .finding_responses import (
+    RESPONSE_MAX_FILES,
+    finding_officer_notify,
+    finding_representative_set,
+    finding_response_add,
+)
 from .findings import (
     EVIDENCE_MAX_ITEMS,
     FINDING_ALLOWED,
@@ -79,8 +85,12 @@ __all__ = [
     "PLAQUE_VERBS",
     "PlaqueData",
     "REQUIREMENT_EDITABLE_FIELDS",
+    "RESPONSE_MAX_FILES",
     "_officer_certification_transition",
     "agency_certificate_public_url",
+    "finding_officer_notify",
+    "finding_representative_set",
+    "finding_response_add",
     "agency_certification_apply",
     "agency_certification_issue",
     "agency_certification_reminders_send",

@@ -4,7 +4,8 @@ from datetime import date, timedelta
 
 from django.conf import settings
 
-from agencies.models import Role, User
+from agencies.models import User
+from agencies.selectors import agency_admin_emails, staff_emails
 
 # --- shared helpers -------------------------------------------------------------------------------------------
 
@@ -13,14 +14,9 @@ def _user_or_none(actor):
     return actor if isinstance(actor, User) else None
 
 
-def _agency_admin_emails(agency_ids) -> list[str]:
-    return list(User.objects.filter(role=Role.AGENCY_ADMIN, agency_id__in=list(agency_ids), is_active=True)
-                .exclude(email="").values_list("email", flat=True))
-
-
-def _staff_emails() -> list[str]:
-    return list(User.objects.filter(role=Role.CERTIFICATION_STAFF, is_active=True).exclude(email="")
-                .values_list("email", flat=True))
+# Who is told: one definition in agencies.selectors (the names stay for this app's service modules).
+_agency_admin_emails = agency_admin_emails
+_staff_emails = staff_emails
 
 
 def _one_year_cycle(start: date) -> date:

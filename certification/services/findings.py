@@ -18,10 +18,13 @@ from core.transitions import Lifecycle
 from ..models import (
     Determination,
     Finding,
+    FindingResponseAuthor,
     FindingSource,
     FindingStatus,
+    OfficerCertification,
 )
 from ._common import _agency_admin_emails
+from .finding_responses import finding_officer_notify, finding_response_add, officer_has_account
 from .officer_certifications import _officer_certifications_revoke
 
 # --- findings -------------------------------------------------------------------------------------------------
@@ -73,38 +76,42 @@ def finding_record(*, actor, officer: Officer, incident_date: date, summary: str
 
 
 def finding_notice(*, actor, finding: Finding) -> Finding:
-    """Notify the officer and the agency; the response window opens (settings.FINDING_RESPONSE_DAYS)."""
+    """Notify the agency, and the officer personally through their own account's e-mail (copying a representative
+    they named); the response window opens (settings.FINDING_RESPONSE_DAYS). An officer without an account e-mail is
+    reached through the roster address on the agency's notice; the ledger entry says which (`officer_notice`)."""
     require_staff(actor, "may send notices")
     due = timezone.localdate() + timedelta(days=settings.FINDING_RESPONSE_DAYS)
+    officer = finding.officer
+    subject = f"Notice of finding F-{finding.pk}: response due {due:%Y-%m-%d}"
+    body = (f"An excessive-force finding about officer {officer.full_name} ({officer.state} "
+            f"{officer.license_number}), incident of {finding.incident_date:%Y-%m-%d}, has been recorded by the "
+            f"certification programme (reference F-{finding.pk}).\n\nThe officer and the agency may respond until "
+            f"{due:%Y-%m-%d}. After that date staff determine the finding: sustained, not sustained, exonerated "
+            "or unfounded.")
     with transaction.atomic():
+        how = finding_officer_notify(finding=finding, subject=subject, body=(
+            f"{body}\n\nYou may answer in your own words, with documents, and name a representative, through your "
+            f"PeaceCert account ({settings.PUBLIC_BASE_URL}/api/v1/me/officer/findings/{finding.pk}/). Your answer "
+            "is read by certification staff, not by your agency."))
         _finding_transition(finding=finding, to=FS.NOTICED, actor=actor,
                             fields={"noticed_at": timezone.now(), "response_due_on": due},
-                            data={"response_due_on": due})
-        officer = finding.officer
-        body = (f"An excessive-force finding about officer {officer.full_name} ({officer.state} "
-                f"{officer.license_number}), incident of {finding.incident_date:%Y-%m-%d}, has been recorded by the "
-                f"certification programme (reference F-{finding.pk}).\n\nThe officer and the agency may respond until "
-                f"{due:%Y-%m-%d}. After that date staff determine the finding: sustained, not sustained, exonerated "
-                "or unfounded.")
-        email_send_on_commit(to=[officer.email, *_agency_admin_emails({finding.agency_id, officer.agency_id})],
-                             subject=f"Notice of finding F-{finding.pk}: response due {due:%Y-%m-%d}", body=body)
+                            data={"response_due_on": due, "officer_notice": how})
+        roster = [officer.email] if how != "account_email" else []
+        email_send_on_commit(to=[*roster, *_agency_admin_emails({finding.agency_id, officer.agency_id})],
+                             subject=subject, body=body)
     return finding
 
 
-def finding_response_record(*, actor, finding: Finding, text: str) -> Finding:
-    """Record the officer's or agency's response. An agency administrator responds within the window; staff may
-    also file a response received by other means."""
-    if not text.strip():
-        raise ApplicationError("validation_error", "The response is empty.",
-                               fields={"text": ["This field is required."]})
+def finding_response_record(*, actor, finding: Finding, text: str, author_kind: str | None = None) -> Finding:
+    """The agency's response, filed by its administrator within the window; or an answer staff received by other
+    means (by post, say), filed for the officer (the default) or the agency, also after the window. Each answer is
+    kept apart (finding_responses.finding_response_add)."""
     is_staff = isinstance(actor, User) and actor.is_certification_staff
-    if not is_staff and finding.response_due_on and timezone.localdate() > finding.response_due_on:
-        raise ApplicationError("response_window_closed", f"The response window closed on {finding.response_due_on}.",
-                               status_code=409)
-    with transaction.atomic():
-        return _finding_transition(finding=finding, to=FS.RESPONDED, actor=actor,
-                                   fields={"response_text": text.strip(), "response_received_at": timezone.now()},
-                                   data={"length": len(text.strip())})
+    if not is_staff:
+        author_kind = FindingResponseAuthor.AGENCY
+    finding_response_add(actor=actor, finding=finding, author_kind=author_kind or FindingResponseAuthor.OFFICER,
+                         text=text)
+    return finding
 
 
 def finding_determine(*, actor, finding: Finding, determination: str, reason: str) -> Finding:
@@ -116,15 +123,30 @@ def finding_determine(*, actor, finding: Finding, determination: str, reason: st
     if not reason.strip():
         raise ApplicationError("validation_error", "A determination needs its reasons.",
                                fields={"reason": ["This field is required."]})
-    if finding.status == FS.NOTICED and finding.response_due_on and timezone.localdate() <= finding.response_due_on:
+    window_open = finding.response_due_on and timezone.localdate() <= finding.response_due_on
+    if finding.status == FS.NOTICED and window_open:
         raise ApplicationError("response_window_open", f"The officer and agency may respond until "
                                f"{finding.response_due_on}; determine after that or once they respond.",
                                status_code=409)
+    if (finding.status == FS.RESPONDED and window_open and officer_has_account(finding.officer)
+            and not finding.responses.filter(author_kind=FindingResponseAuthor.OFFICER).exists()):
+        # Due process: the agency's answer does not close the officer's own chance to answer.
+        raise ApplicationError("officer_response_window_open", f"The officer may answer in their own words until "
+                               f"{finding.response_due_on}; determine after that or once they answer.",
+                               status_code=409)
     with transaction.atomic():
-        return _finding_transition(finding=finding, to=FS.DETERMINED, actor=actor, reason=reason.strip(),
-                                   fields={"determination": determination, "determination_reason": reason.strip(),
-                                           "determined_at": timezone.now(), "determined_by": actor},
-                                   data={"determination": determination})
+        _finding_transition(finding=finding, to=FS.DETERMINED, actor=actor, reason=reason.strip(),
+                            fields={"determination": determination, "determination_reason": reason.strip(),
+                                    "determined_at": timezone.now(), "determined_by": actor},
+                            data={"determination": determination})
+        finding_officer_notify(finding=finding, subject=f"Finding F-{finding.pk} determined: {determination}", body=(
+            f"Certification staff determined finding F-{finding.pk} (incident of {finding.incident_date:%Y-%m-%d}): "
+            f"{Determination(determination).label.lower()}.\n\nReasons: {reason.strip()}\n\n"
+            + ("A sustained finding takes effect once a second staff member verifies it; you will be told."
+               if determination == Determination.SUSTAINED else
+               "This determination does not affect your eligibility for the Good Officer Certification.")
+            + f"\n\nDetails: {settings.PUBLIC_BASE_URL}/api/v1/me/officer/findings/{finding.pk}/"))
+    return finding
 
 
 def finding_verify(*, actor, finding: Finding) -> Finding:
@@ -141,7 +163,12 @@ def finding_verify(*, actor, finding: Finding) -> Finding:
     with transaction.atomic():
         _finding_transition(finding=finding, to=FS.VERIFIED, actor=actor,
                             fields={"verified_at": now, "verified_by": actor})
-        # Mark first: it locks the officer row, so a grant racing this transaction waits and then sees the mark.
+        # Lock order: the officer's certification rows, then the officer row — the order the database guard takes
+        # them (an UPDATE holds its certification row, then its trigger reads the officer FOR SHARE). The opposite
+        # order deadlocks against a concurrent write of a certification.
+        list(OfficerCertification.objects.select_for_update().filter(officer_id=finding.officer_id)
+             .order_by("pk").values_list("pk", flat=True))
+        # Then mark: it locks the officer row, so a grant racing this transaction waits and then sees the mark.
         officer = officer_mark_permanently_ineligible(officer=finding.officer, actor=actor,
                                                       reason=f"Sustained excessive-force finding F-{finding.pk} "
                                                              "verified")
@@ -154,6 +181,12 @@ def finding_verify(*, actor, finding: Finding) -> Finding:
                   f"({officer.state} {officer.license_number}) was verified on {now:%Y-%m-%d}. The officer's Good "
                   "Officer Certification is revoked and the officer is permanently ineligible for certification."),
         )
+        finding_officer_notify(finding=finding, subject=f"Finding F-{finding.pk} verified: certification revoked",
+                               body=(f"The sustained finding F-{finding.pk} about you was verified by a second staff "
+                                     f"member on {now:%Y-%m-%d}. Your Good Officer Certification is revoked and you "
+                                     "are permanently ineligible for it, in every state, also under another "
+                                     "licence. Details: "
+                                     f"{settings.PUBLIC_BASE_URL}/api/v1/me/officer/findings/{finding.pk}/"))
     return finding
 
 

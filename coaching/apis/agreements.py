@@ -8,16 +8,17 @@ from rest_framework.views import APIView
 from core.access import access_by_id
 from core.filters import StrictFilterSet
 from core.permissions import IsCertificationStaff
+from core.serializers import StrictCharField, StrictIntegerField, StrictModelSerializer, StrictSerializer
 
 from .. import selectors, services
 from ..models import Agreement, Cadence, CoachProfile
 from ._common import TAGS
 
 
-class AgreementOutputSerializer(serializers.ModelSerializer):
-    coach_name = serializers.CharField(source="coach.display_name")
-    coachee_name = serializers.CharField(source="coachee.full_name")
-    sponsor_agency_name = serializers.CharField(source="sponsor_agency.name")
+class AgreementOutputSerializer(StrictModelSerializer):
+    coach_name = StrictCharField(source="coach.display_name")
+    coachee_name = StrictCharField(source="coachee.full_name")
+    sponsor_agency_name = StrictCharField(source="sponsor_agency.name")
 
     class Meta:
         model = Agreement
@@ -28,16 +29,16 @@ class AgreementOutputSerializer(serializers.ModelSerializer):
                   "follow_up_cycle_id", "created_at", "updated_at"]
 
 
-class AgreementConfirmInputSerializer(serializers.Serializer):
-    coach = serializers.IntegerField(min_value=1)
+class AgreementConfirmInputSerializer(StrictSerializer):
+    coach = StrictIntegerField(min_value=1)
     start_date = serializers.DateField()
     end_date = serializers.DateField(help_text="3 to 6 calendar months after the start.")
     cadence = serializers.ChoiceField(choices=Cadence.choices, required=False)
-    goals = serializers.CharField(max_length=4000, required=False, allow_blank=True,
-                                  help_text="Defaults to the needs assessment's goals.")
-    confidentiality_terms = serializers.CharField(max_length=4000, required=False, allow_blank=True)
-    baseline_cycle_id = serializers.IntegerField(min_value=1, required=False, allow_null=True,
-                                                 help_text="The released 360 cycle a follow-up would repeat.")
+    goals = StrictCharField(max_length=4000, required=False, allow_blank=True,
+                            help_text="Defaults to the needs assessment's goals.")
+    confidentiality_terms = StrictCharField(max_length=4000, required=False, allow_blank=True)
+    baseline_cycle_id = StrictIntegerField(min_value=1, required=False, allow_null=True,
+                                           help_text="The released 360 cycle a follow-up would repeat.")
 
 
 class NeedsAssessmentConfirmApi(APIView):
@@ -81,6 +82,7 @@ class AgreementListApi(generics.GenericAPIView):
 class AgreementDetailApi(APIView):
     @extend_schema(responses=AgreementOutputSerializer, tags=TAGS)
     def get(self, request, agreement_id: int):
+        """One coaching agreement: coach, coachee, dates, status and outcome ratings (its parties and staff)."""
         return Response(AgreementOutputSerializer(
             selectors.agreement_get_for_user(user=request.user, agreement_id=agreement_id)).data)
 
@@ -97,13 +99,15 @@ class AgreementAcceptApi(APIView):
             selectors.agreement_get_for_user(user=request.user, agreement_id=agreement_id)).data)
 
 
-class AgreementTerminateInputSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=2000)
+class AgreementTerminateInputSerializer(StrictSerializer):
+    reason = StrictCharField(max_length=2000)
 
 
 class AgreementTerminateApi(APIView):
     @extend_schema(request=AgreementTerminateInputSerializer, responses=AgreementOutputSerializer, tags=TAGS)
     def post(self, request, agreement_id: int):
+        """Either party or staff end a proposed (declined) or active agreement early, saying why. Declining a proposal
+        gives the coachee their open needs assessment back."""
         agreement = selectors.agreement_get_for_user(user=request.user, agreement_id=agreement_id)
         serializer = AgreementTerminateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -112,8 +116,8 @@ class AgreementTerminateApi(APIView):
             selectors.agreement_get_for_user(user=request.user, agreement_id=agreement_id)).data)
 
 
-class AgreementCompleteInputSerializer(serializers.Serializer):
-    rating = serializers.IntegerField(min_value=1, max_value=5, help_text="Your side's outcome rating.")
+class AgreementCompleteInputSerializer(StrictSerializer):
+    rating = StrictIntegerField(min_value=1, max_value=5, help_text="Your side's outcome rating.")
     follow_up_opens_at = serializers.DateTimeField(required=False,
                                                    help_text="Give both to start the follow-up mini-360 now.")
     follow_up_closes_at = serializers.DateTimeField(required=False)
@@ -122,6 +126,8 @@ class AgreementCompleteInputSerializer(serializers.Serializer):
 class AgreementCompleteApi(APIView):
     @extend_schema(request=AgreementCompleteInputSerializer, responses=AgreementOutputSerializer, tags=TAGS)
     def post(self, request, agreement_id: int):
+        """Close an active agreement that has started, with the caller's outcome rating (the other side adds theirs
+        later); optionally start the follow-up mini-360 at once."""
         agreement = selectors.agreement_get_for_user(user=request.user, agreement_id=agreement_id)
         serializer = AgreementCompleteInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -130,8 +136,8 @@ class AgreementCompleteApi(APIView):
             selectors.agreement_get_for_user(user=request.user, agreement_id=agreement_id)).data)
 
 
-class AgreementOutcomeInputSerializer(serializers.Serializer):
-    rating = serializers.IntegerField(min_value=1, max_value=5)
+class AgreementOutcomeInputSerializer(StrictSerializer):
+    rating = StrictIntegerField(min_value=1, max_value=5)
 
 
 class AgreementOutcomeApi(APIView):
@@ -147,11 +153,11 @@ class AgreementOutcomeApi(APIView):
             selectors.agreement_get_for_user(user=request.user, agreement_id=agreement_id)).data)
 
 
-class AgreementFollowUpInputSerializer(serializers.Serializer):
+class AgreementFollowUpInputSerializer(StrictSerializer):
     opens_at = serializers.DateTimeField()
     closes_at = serializers.DateTimeField()
-    source_cycle_id = serializers.IntegerField(min_value=1, required=False,
-                                               help_text="Defaults to the agreement's baseline cycle.")
+    source_cycle_id = StrictIntegerField(min_value=1, required=False,
+                                         help_text="Defaults to the agreement's baseline cycle.")
 
 
 class AgreementFollowUpApi(APIView):

@@ -8,14 +8,21 @@ from rest_framework.views import APIView
 from agencies.selectors import agency_visible_to, officer_visible_to
 from core.access import access_by_id, field_error
 from core.permissions import IsStaffOrAgencyAdmin
+from core.serializers import (
+    StrictCharField,
+    StrictEmailField,
+    StrictIntegerField,
+    StrictModelSerializer,
+    StrictSerializer,
+)
 
 from .. import selectors, services
 from ..models import Coachee, CoacheeType
 from ._common import TAGS
 
 
-class CoacheeOutputSerializer(serializers.ModelSerializer):
-    agency_name = serializers.CharField(source="agency.name")
+class CoacheeOutputSerializer(StrictModelSerializer):
+    agency_name = StrictCharField(source="agency.name")
 
     class Meta:
         model = Coachee
@@ -23,16 +30,16 @@ class CoacheeOutputSerializer(serializers.ModelSerializer):
                   "created_at"]
 
 
-class CoacheeInputSerializer(serializers.Serializer):
-    agency = serializers.IntegerField(min_value=1, required=False,
-                                      help_text="Agency id; an agency administrator may omit it (their own).")
+class CoacheeInputSerializer(StrictSerializer):
+    agency = StrictIntegerField(min_value=1, required=False,
+                                help_text="Agency id; an agency administrator may omit it (their own).")
     coachee_type = serializers.ChoiceField(choices=CoacheeType.choices)
-    officer = serializers.IntegerField(min_value=1, required=False, allow_null=True,
-                                       help_text="The officer on the agency's roster (police leaders only).")
-    first_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    last_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    title = serializers.CharField(max_length=150, required=False, allow_blank=True)
-    email = serializers.EmailField(required=False, allow_blank=True)
+    officer = StrictIntegerField(min_value=1, required=False, allow_null=True,
+                                 help_text="The officer on the agency's roster (police leaders only).")
+    first_name = StrictCharField(max_length=100, required=False, allow_blank=True)
+    last_name = StrictCharField(max_length=100, required=False, allow_blank=True)
+    title = StrictCharField(max_length=150, required=False, allow_blank=True)
+    email = StrictEmailField(required=False, allow_blank=True)
 
 
 class CoacheeListCreateApi(generics.GenericAPIView):
@@ -44,11 +51,14 @@ class CoacheeListCreateApi(generics.GenericAPIView):
 
     @extend_schema(responses=CoacheeOutputSerializer(many=True), tags=TAGS)
     def get(self, request):
+        """Leaders who may be coached: staff see all, an agency administrator their agency's."""
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(CoacheeOutputSerializer(page, many=True).data)
 
     @extend_schema(request=CoacheeInputSerializer, responses={201: CoacheeOutputSerializer}, tags=TAGS)
     def post(self, request):
+        """Register a coachee for an agency (an agency administrator: their own), optionally linked to one of its
+        officers, whose name and e-mail fill any left blank."""
         serializer = CoacheeInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
@@ -71,6 +81,7 @@ class CoacheeDetailApi(APIView):
 
     @extend_schema(responses=CoacheeOutputSerializer, tags=TAGS)
     def get(self, request, coachee_id: int):
+        """One coachee (staff any, an agency administrator their agency's)."""
         return Response(CoacheeOutputSerializer(
             selectors.coachee_get_for_user(user=request.user, coachee_id=coachee_id)).data)
 

@@ -5,10 +5,17 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from agencies.models import Agency, User
+from agencies.selectors import agencies_for_lookup, users_for_lookup
 from core.access import access_by_id, field_error
 from core.exceptions import ApplicationError
 from core.filters import StrictFilterSet
+from core.serializers import (
+    StrictBooleanField,
+    StrictCharField,
+    StrictIntegerField,
+    StrictModelSerializer,
+    StrictSerializer,
+)
 from core.vocabulary import COACHING_AREAS
 
 from .. import selectors, services
@@ -16,9 +23,9 @@ from ..models import CoachProfile
 from ._common import TAGS, _language_list, _state_list
 
 
-class CoachProfileOutputSerializer(serializers.ModelSerializer):
-    name = serializers.CharField(source="display_name")
-    places_taken = serializers.IntegerField(help_text="Proposed and active agreements.")
+class CoachProfileOutputSerializer(StrictModelSerializer):
+    name = StrictCharField(source="display_name")
+    places_taken = StrictIntegerField(help_text="Proposed and active agreements.")
 
     class Meta:
         model = CoachProfile
@@ -27,10 +34,10 @@ class CoachProfileOutputSerializer(serializers.ModelSerializer):
                   "active", "bio", "created_at", "updated_at"]
 
 
-class CoachPublicOutputSerializer(serializers.ModelSerializer):
+class CoachPublicOutputSerializer(StrictModelSerializer):
     """What an agency administrator sees of an active coach when requesting coaching."""
 
-    name = serializers.CharField(source="display_name")
+    name = StrictCharField(source="display_name")
 
     class Meta:
         model = CoachProfile
@@ -51,21 +58,21 @@ class CoachOutputSerializer(CoachProfileOutputSerializer):
         return fields
 
 
-class CoachProfileInputSerializer(serializers.Serializer):
-    user = serializers.IntegerField(min_value=1, required=False,
-                                    help_text="The coach user (staff only); a coach omits it to create their own.")
-    years_in_leadership = serializers.IntegerField(min_value=0, max_value=60)
-    highest_rank = serializers.CharField(max_length=100)
-    former_agency = serializers.IntegerField(min_value=1, required=False, allow_null=True,
-                                             help_text="Agency id (staff only): its coachees are never matched.")
-    former_agency_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+class CoachProfileInputSerializer(StrictSerializer):
+    user = StrictIntegerField(min_value=1, required=False,
+                              help_text="The coach user (staff only); a coach omits it to create their own.")
+    years_in_leadership = StrictIntegerField(min_value=0, max_value=60)
+    highest_rank = StrictCharField(max_length=100)
+    former_agency = StrictIntegerField(min_value=1, required=False, allow_null=True,
+                                       help_text="Agency id (staff only): its coachees are never matched.")
+    former_agency_name = StrictCharField(max_length=200, required=False, allow_blank=True)
     expertise_areas = serializers.ListField(child=serializers.ChoiceField(choices=COACHING_AREAS), required=False,
                                             max_length=len(COACHING_AREAS))
     states = _state_list(required=False)
     languages = _language_list(required=False)
-    capacity = serializers.IntegerField(min_value=0, max_value=20, required=False)
-    active = serializers.BooleanField(required=False)
-    bio = serializers.CharField(max_length=4000, required=False, allow_blank=True)
+    capacity = StrictIntegerField(min_value=0, max_value=20, required=False)
+    active = StrictBooleanField(required=False)
+    bio = StrictCharField(max_length=4000, required=False, allow_blank=True)
 
 
 class CoachProfileUpdateSerializer(CoachProfileInputSerializer):
@@ -83,7 +90,7 @@ def _coach_output(profile: CoachProfile, user):
 def _former_agency(data: dict) -> None:
     # Any agency may be named (only staff may set it at all, which the service decides with a 403).
     if data.get("former_agency") is not None:
-        data["former_agency"] = access_by_id(Agency.objects.all(), data["former_agency"], field="former_agency",
+        data["former_agency"] = access_by_id(agencies_for_lookup(), data["former_agency"], field="former_agency",
                                              noun="agency")
 
 
@@ -118,7 +125,7 @@ class CoachListCreateApi(generics.GenericAPIView):
         if request.user.is_certification_staff:
             if user_id is None:
                 raise field_error("user", "This field is required.")
-            user = access_by_id(User.objects.all(), user_id, field="user", noun="user")
+            user = access_by_id(users_for_lookup(), user_id, field="user", noun="user")
         elif request.user.role == "coach" and user_id in (None, request.user.pk):
             user = request.user
         else:
@@ -140,6 +147,8 @@ class CoachDetailApi(APIView):
     @extend_schema(request=CoachProfileUpdateSerializer(partial=True), responses=CoachProfileOutputSerializer,
                    tags=TAGS)
     def patch(self, request, coach_id: int):
+        """A coach edits their own profile, staff any; only staff change `active` and `former_agency` (403
+        otherwise). A profile's user never changes."""
         profile = selectors.coach_profile_get_for_user(user=request.user, coach_id=coach_id)
         serializer = CoachProfileUpdateSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)

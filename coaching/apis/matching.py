@@ -8,35 +8,35 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.permissions import IsCertificationStaff, IsStaffOrAgencyAdmin
-from core.strict_fields import StrictQuerySerializer
+from core.serializers import StrictCharField, StrictIntegerField, StrictQuerySerializer, StrictSerializer
 
 from .. import selectors
 from ._common import TAGS
 
 
-class MatchFactorOutputSerializer(serializers.Serializer):
-    name = serializers.CharField(help_text="needs_expertise, region, experience or language.")
+class MatchFactorOutputSerializer(StrictSerializer):
+    name = StrictCharField(help_text="needs_expertise, region, experience or language.")
     value = serializers.FloatField(help_text="0 to 1.")
     weight = serializers.FloatField()
     points = serializers.FloatField(help_text="value x weight x 100; the points add up to the score.")
 
 
-class CoachMatchOutputSerializer(serializers.Serializer):
-    coach = serializers.IntegerField(source="coach_id")
-    coach_name = serializers.CharField()
+class CoachMatchOutputSerializer(StrictSerializer):
+    coach = StrictIntegerField(source="coach_id")
+    coach_name = StrictCharField()
     score = serializers.FloatField(help_text="0 to 100.")
     factors = MatchFactorOutputSerializer(many=True)
-    matched_areas = serializers.ListField(child=serializers.CharField(),
+    matched_areas = serializers.ListField(child=StrictCharField(),
                                           help_text="Needed areas the coach covers, most needed first.")
 
 
-class MatchesOutputSerializer(serializers.Serializer):
-    needs_assessment = serializers.IntegerField()
+class MatchesOutputSerializer(StrictSerializer):
+    needs_assessment = StrictIntegerField()
     results = CoachMatchOutputSerializer(many=True)
 
 
 class MatchesQuerySerializer(StrictQuerySerializer):
-    limit = serializers.IntegerField(min_value=1, max_value=50, default=5, help_text="1 to 50 (default 5)")
+    limit = StrictIntegerField(min_value=1, max_value=50, default=5, help_text="1 to 50 (default 5)")
 
 
 class NeedsAssessmentMatchesApi(APIView):
@@ -55,28 +55,28 @@ class NeedsAssessmentMatchesApi(APIView):
         return Response(MatchesOutputSerializer({"needs_assessment": assessment.pk, "results": matches}).data)
 
 
-class CohortMatchInputSerializer(serializers.Serializer):
-    needs_assessment_ids = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1,
+class CohortMatchInputSerializer(StrictSerializer):
+    needs_assessment_ids = serializers.ListField(child=StrictIntegerField(min_value=1), min_length=1,
                                                  max_length=selectors.COHORT_MAX_ASSESSMENTS)
 
 
 class CohortAssignmentOutputSerializer(CoachMatchOutputSerializer):
-    needs_assessment = serializers.IntegerField()
-    coachee = serializers.IntegerField()
-    coachee_name = serializers.CharField()
+    needs_assessment = StrictIntegerField()
+    coachee = StrictIntegerField()
+    coachee_name = StrictCharField()
 
 
-class CohortUnmatchedOutputSerializer(serializers.Serializer):
-    needs_assessment = serializers.IntegerField()
-    coachee = serializers.IntegerField()
-    coachee_name = serializers.CharField()
-    reason = serializers.CharField(help_text="no_eligible_coach, capacity_taken or not_open.")
-    detail = serializers.CharField()
-    exclusions = serializers.DictField(child=serializers.IntegerField(),
+class CohortUnmatchedOutputSerializer(StrictSerializer):
+    needs_assessment = StrictIntegerField()
+    coachee = StrictIntegerField()
+    coachee_name = StrictCharField()
+    reason = StrictCharField(help_text="no_eligible_coach, capacity_taken or not_open.")
+    detail = StrictCharField()
+    exclusions = serializers.DictField(child=StrictIntegerField(),
                                        help_text="How many coaches each exclusion rule removed.")
 
 
-class CohortMatchOutputSerializer(serializers.Serializer):
+class CohortMatchOutputSerializer(StrictSerializer):
     total_score = serializers.FloatField()
     matched = CohortAssignmentOutputSerializer(many=True)
     unmatched = CohortUnmatchedOutputSerializer(many=True)

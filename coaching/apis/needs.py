@@ -8,16 +8,24 @@ from rest_framework.views import APIView
 from core.access import access_by_id
 from core.filters import StrictFilterSet
 from core.permissions import IsStaffOrAgencyAdmin
+from core.serializers import (
+    StrictBooleanField,
+    StrictCharField,
+    StrictIntegerField,
+    StrictModelSerializer,
+    StrictSerializer,
+)
 
 from .. import selectors, services
 from ..models import NeedsAssessment
+from . import examples
 from ._common import TAGS, _language_list, _state_list
 
 
-class NeedsAssessmentOutputSerializer(serializers.ModelSerializer):
-    coachee_name = serializers.CharField(source="coachee.full_name")
-    agency = serializers.IntegerField(source="coachee.agency_id")
-    agency_name = serializers.CharField(source="coachee.agency.name")
+class NeedsAssessmentOutputSerializer(StrictModelSerializer):
+    coachee_name = StrictCharField(source="coachee.full_name")
+    agency = StrictIntegerField(source="coachee.agency_id")
+    agency_name = StrictCharField(source="coachee.agency.name")
     priorities = serializers.SerializerMethodField()
     conflicts = serializers.SerializerMethodField()
 
@@ -34,15 +42,15 @@ class NeedsAssessmentOutputSerializer(serializers.ModelSerializer):
         return sorted(c.pk for c in obj.conflicts.all())
 
 
-class NeedsAssessmentInputSerializer(serializers.Serializer):
-    coachee = serializers.IntegerField(min_value=1)
-    priorities = serializers.DictField(child=serializers.IntegerField(min_value=0, max_value=3), required=False,
+class NeedsAssessmentInputSerializer(StrictSerializer):
+    coachee = StrictIntegerField(min_value=1)
+    priorities = serializers.DictField(child=StrictIntegerField(min_value=0, max_value=3), required=False,
                                        help_text="Coaching area -> priority 0 (none) to 3 (most needed).")
-    goals = serializers.CharField(max_length=4000, required=False, allow_blank=True)
+    goals = StrictCharField(max_length=4000, required=False, allow_blank=True)
     languages = _language_list(required=False, min_length=1)
     states = _state_list(required=False, help_text="States where in-person sessions can happen.")
-    remote_only = serializers.BooleanField(required=False)
-    conflicts = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, max_length=100,
+    remote_only = StrictBooleanField(required=False)
+    conflicts = serializers.ListField(child=StrictIntegerField(min_value=1), required=False, max_length=100,
                                       help_text="Coach profile ids the coachee must not be matched with.")
 
 
@@ -66,12 +74,17 @@ class NeedsAssessmentListCreateApi(generics.GenericAPIView):
 
     @extend_schema(responses=NeedsAssessmentOutputSerializer(many=True), tags=TAGS)
     def get(self, request):
+        """Needs assessments (what a coachee wants from coaching): staff see all, an agency administrator their
+        agency's; filter by status."""
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(NeedsAssessmentOutputSerializer(page, many=True).data)
 
     @extend_schema(request=NeedsAssessmentInputSerializer, responses={201: NeedsAssessmentOutputSerializer},
+                   examples=examples.COACHING_REQUEST,
                    tags=TAGS)
     def post(self, request):
+        """Open a needs assessment for a coachee: development priorities, languages, states, remote only, declared
+        conflicts. One open assessment per coachee."""
         serializer = NeedsAssessmentInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
@@ -87,12 +100,15 @@ class NeedsAssessmentDetailApi(APIView):
 
     @extend_schema(responses=NeedsAssessmentOutputSerializer, tags=TAGS)
     def get(self, request, assessment_id: int):
+        """One needs assessment with its priorities and conflicts."""
         assessment = selectors.needs_assessment_get_for_user(user=request.user, assessment_id=assessment_id)
         return Response(NeedsAssessmentOutputSerializer(assessment).data)
 
     @extend_schema(request=NeedsAssessmentUpdateSerializer(partial=True), responses=NeedsAssessmentOutputSerializer,
                    tags=TAGS)
     def patch(self, request, assessment_id: int):
+        """Change an open assessment; `priorities` and `conflicts`, when sent, replace the whole set. 409 once it is
+        matched or withdrawn."""
         assessment = selectors.needs_assessment_get_for_user(user=request.user, assessment_id=assessment_id)
         serializer = NeedsAssessmentUpdateSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
@@ -115,8 +131,8 @@ class NeedsAssessmentPrefillApi(APIView):
         return Response(NeedsAssessmentOutputSerializer(assessment).data)
 
 
-class NeedsAssessmentWithdrawInputSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+class NeedsAssessmentWithdrawInputSerializer(StrictSerializer):
+    reason = StrictCharField(max_length=2000, required=False, allow_blank=True)
 
 
 class NeedsAssessmentWithdrawApi(APIView):
@@ -125,6 +141,7 @@ class NeedsAssessmentWithdrawApi(APIView):
     @extend_schema(request=NeedsAssessmentWithdrawInputSerializer, responses=NeedsAssessmentOutputSerializer,
                    tags=TAGS)
     def post(self, request, assessment_id: int):
+        """Withdraw an open assessment, optionally saying why; it is no longer matched."""
         assessment = selectors.needs_assessment_get_for_user(user=request.user, assessment_id=assessment_id)
         serializer = NeedsAssessmentWithdrawInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

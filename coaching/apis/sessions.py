@@ -5,18 +5,20 @@ from rest_framework import generics, serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from core.serializers import StrictCharField, StrictIntegerField, StrictModelSerializer, StrictSerializer
+
 from .. import selectors, services
 from ..models import CoachingSession
 from ._common import TAGS
 
 
-class CoachingSessionOutputSerializer(serializers.ModelSerializer):
+class CoachingSessionOutputSerializer(StrictModelSerializer):
     class Meta:
         model = CoachingSession
         fields = ["id", "agreement", "held_on", "duration_minutes", "topics", "created_at"]
 
 
-class CoachingSessionCoachOutputSerializer(serializers.ModelSerializer):
+class CoachingSessionCoachOutputSerializer(StrictModelSerializer):
     """The coach's own view: with their private notes."""
 
     class Meta:
@@ -24,12 +26,12 @@ class CoachingSessionCoachOutputSerializer(serializers.ModelSerializer):
         fields = [*CoachingSessionOutputSerializer.Meta.fields, "private_notes"]
 
 
-class CoachingSessionInputSerializer(serializers.Serializer):
+class CoachingSessionInputSerializer(StrictSerializer):
     held_on = serializers.DateField()
-    duration_minutes = serializers.IntegerField(min_value=5, max_value=480)
-    topics = serializers.ListField(child=serializers.CharField(max_length=100), required=False, max_length=20)
-    private_notes = serializers.CharField(max_length=10000, required=False, allow_blank=True,
-                                          help_text="Readable only by you, the coach: never by staff or the agency.")
+    duration_minutes = StrictIntegerField(min_value=5, max_value=480)
+    topics = serializers.ListField(child=StrictCharField(max_length=100), required=False, max_length=20)
+    private_notes = StrictCharField(max_length=10000, required=False, allow_blank=True,
+                                    help_text="Readable only by you, the coach: never by staff or the agency.")
 
 
 class AgreementSessionListCreateApi(generics.GenericAPIView):
@@ -51,6 +53,8 @@ class AgreementSessionListCreateApi(generics.GenericAPIView):
     @extend_schema(request=CoachingSessionInputSerializer, responses={201: CoachingSessionCoachOutputSerializer},
                    tags=TAGS)
     def post(self, request, agreement_id: int):
+        """The agreement's coach logs a session of an active agreement (date, duration, topics, private notes). Private
+        notes never enter the audit trail."""
         agreement = selectors.agreement_get_for_user(user=request.user, agreement_id=agreement_id)
         serializer = CoachingSessionInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

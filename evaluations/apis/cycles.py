@@ -13,67 +13,74 @@ from agencies.selectors import agency_visible_to, officer_visible_to
 from core.access import access_by_id
 from core.filters import StrictFilterSet
 from core.permissions import IsStaffOrAgencyAdmin
+from core.serializers import StrictBooleanField, StrictCharField, StrictIntegerField, StrictSerializer
 
 from .. import services
 from ..models import Cycle, RatersStatus
 from ..selectors import cycle_get_for_user, cycle_visible_to, instrument_visible_to
+from . import examples
 from ._common import TAGS
 
 
-class EvaluationMinimumsSerializer(serializers.Serializer):
-    supervisor = serializers.IntegerField(min_value=1, max_value=50, required=False)
-    peer = serializers.IntegerField(min_value=1, max_value=50, required=False)
-    direct_report = serializers.IntegerField(min_value=1, max_value=50, required=False)
-    community = serializers.IntegerField(min_value=1, max_value=50, required=False)
+class EvaluationMinimumsSerializer(StrictSerializer):
+    supervisor = StrictIntegerField(min_value=1, max_value=50, required=False)
+    peer = StrictIntegerField(min_value=1, max_value=50, required=False)
+    direct_report = StrictIntegerField(min_value=1, max_value=50, required=False)
+    community = StrictIntegerField(min_value=1, max_value=50, required=False)
 
 
-class EvaluationCycleInputSerializer(serializers.Serializer):
-    subject = serializers.IntegerField(min_value=1, help_text="Officer id of the leadership candidate.")
-    agency = serializers.IntegerField(min_value=1, required=False,
-                                      help_text="Sponsoring agency id; defaults to (and for agency administrators "
+class EvaluationCycleInputSerializer(StrictSerializer):
+    subject = StrictIntegerField(min_value=1, help_text="Officer id of the leadership candidate.")
+    agency = StrictIntegerField(min_value=1, required=False,
+                                help_text="Sponsoring agency id; defaults to (and for agency administrators "
                                                 "must be) the administrator's agency / the officer's agency.")
-    target_position = serializers.CharField(max_length=200)
+    target_position = StrictCharField(max_length=200)
     opens_at = serializers.DateTimeField()
     closes_at = serializers.DateTimeField()
-    instrument = serializers.IntegerField(min_value=1, required=False,
-                                          help_text="Instrument id; the latest default instrument if omitted.")
+    instrument = StrictIntegerField(min_value=1, required=False,
+                                    help_text="Instrument id; the latest default instrument if omitted.")
     minimums = EvaluationMinimumsSerializer(required=False)
+    release_to_subject = StrictBooleanField(
+        required=False, default=True,
+        help_text="Show the released report to the evaluated officer's own account too (default: yes); the subject "
+                  "never sees who said what.")
 
 
-class EvaluationNamedRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
+class EvaluationNamedRefSerializer(StrictSerializer):
+    id = StrictIntegerField()
+    name = StrictCharField()
 
 
-class EvaluationRatersReviewSerializer(serializers.Serializer):
+class EvaluationRatersReviewSerializer(StrictSerializer):
     status = serializers.ChoiceField(choices=RatersStatus.choices,
                                      help_text="Staff review of the rater list; the cycle opens only when approved.")
-    version = serializers.IntegerField(help_text="Changes with every change of the list; approve the version you "
+    version = StrictIntegerField(help_text="Changes with every change of the list; approve the version you "
                                                  "reviewed.")
-    reviewed_by = serializers.CharField(allow_null=True)
+    reviewed_by = StrictCharField(allow_null=True)
     reviewed_at = serializers.DateTimeField(allow_null=True)
-    refusal_reason = serializers.CharField()
+    refusal_reason = StrictCharField()
 
 
-class EvaluationCycleOutputSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+class EvaluationCycleOutputSerializer(StrictSerializer):
+    id = StrictIntegerField()
     subject = serializers.SerializerMethodField()
     agency = serializers.SerializerMethodField()
-    target_position = serializers.CharField()
-    instrument = serializers.IntegerField(source="instrument_id")
-    instrument_version = serializers.IntegerField(source="instrument.version")
-    status = serializers.CharField()
+    target_position = StrictCharField()
+    instrument = StrictIntegerField(source="instrument_id")
+    instrument_version = StrictIntegerField(source="instrument.version")
+    status = StrictCharField()
     opens_at = serializers.DateTimeField()
     closes_at = serializers.DateTimeField()
-    minimums = serializers.DictField(child=serializers.IntegerField(), source="group_minimums")
-    follow_up_of = serializers.IntegerField(source="follow_up_of_id", allow_null=True)
-    invitations_total = serializers.IntegerField()
-    invitations_submitted = serializers.IntegerField()
+    minimums = serializers.DictField(child=StrictIntegerField(), source="group_minimums")
+    follow_up_of = StrictIntegerField(source="follow_up_of_id", allow_null=True)
+    invitations_total = StrictIntegerField()
+    invitations_submitted = StrictIntegerField()
     created_at = serializers.DateTimeField()
     opened_at = serializers.DateTimeField(allow_null=True)
     closed_at = serializers.DateTimeField(allow_null=True)
     report_ready_at = serializers.DateTimeField(allow_null=True)
     released_at = serializers.DateTimeField(allow_null=True)
+    release_to_subject = StrictBooleanField()
     raters = serializers.SerializerMethodField()
 
     @extend_schema_field(EvaluationRatersReviewSerializer)
@@ -92,19 +99,19 @@ class EvaluationCycleOutputSerializer(serializers.Serializer):
         return {"id": obj.agency_id, "name": obj.agency.name}
 
 
-class EvaluationTimelineStepSerializer(serializers.Serializer):
-    step = serializers.CharField(source="name")
-    label = serializers.CharField(source="get_name_display")
+class EvaluationTimelineStepSerializer(StrictSerializer):
+    step = StrictCharField(source="name")
+    label = StrictCharField(source="get_name_display")
     started_at = serializers.DateTimeField(allow_null=True)
     finished_at = serializers.DateTimeField(allow_null=True)
-    attempts = serializers.IntegerField()
+    attempts = StrictIntegerField()
 
 
-class EvaluationPromiseSerializer(serializers.Serializer):
-    hours = serializers.IntegerField()
+class EvaluationPromiseSerializer(StrictSerializer):
+    hours = StrictIntegerField()
     due_at = serializers.DateTimeField(allow_null=True)
     report_ready_at = serializers.DateTimeField(allow_null=True)
-    met = serializers.BooleanField(allow_null=True, help_text="null while the report is pending and not yet late.")
+    met = StrictBooleanField(allow_null=True, help_text="null while the report is pending and not yet late.")
 
 
 class EvaluationCycleDetailOutputSerializer(EvaluationCycleOutputSerializer):
@@ -135,6 +142,11 @@ class CycleListCreateApi(generics.GenericAPIView):
     permission_classes = [IsStaffOrAgencyAdmin]
     serializer_class = EvaluationCycleOutputSerializer
     filterset_class = CycleFilter
+    search_fields = ["subject__first_name", "subject__last_name", "subject__license_number", "agency__name",
+                     "target_position"]
+    search_help = "subject's first or last name or licence number, agency name, target position"
+    ordering_fields = {"opens_at": ("opens_at",), "closes_at": ("closes_at",), "created_at": ("created_at",),
+                       "status": ("status",)}
 
     def get_queryset(self):
         return cycle_visible_to(self.request.user)
@@ -145,6 +157,7 @@ class CycleListCreateApi(generics.GenericAPIView):
         return self.get_paginated_response(EvaluationCycleOutputSerializer(page, many=True).data)
 
     @extend_schema(request=EvaluationCycleInputSerializer, responses={201: EvaluationCycleDetailOutputSerializer},
+                   examples=examples.CYCLE_CREATE,
                    tags=TAGS)
     def post(self, request):
         serializer = EvaluationCycleInputSerializer(data=request.data)
@@ -160,7 +173,8 @@ class CycleListCreateApi(generics.GenericAPIView):
                                       noun="instrument")
         cycle = services.cycle_create(actor=user, subject=subject, agency=agency, instrument=instrument,
                                       target_position=data["target_position"], opens_at=data["opens_at"],
-                                      closes_at=data["closes_at"], minimums=data.get("minimums"))
+                                      closes_at=data["closes_at"], minimums=data.get("minimums"),
+                                      release_to_subject=data.get("release_to_subject", True))
         return Response(EvaluationCycleDetailOutputSerializer(cycle_get_for_user(user=user, cycle_id=cycle.pk)).data,
                         status=status.HTTP_201_CREATED)
 
@@ -170,6 +184,8 @@ class CycleDetailApi(APIView):
 
     @extend_schema(responses=EvaluationCycleDetailOutputSerializer, tags=TAGS)
     def get(self, request, cycle_id: int):
+        """One 360 cycle: subject, instrument, dates, status and rater counts (staff any, an agency administrator their
+        agency's)."""
         return Response(EvaluationCycleDetailOutputSerializer(
             cycle_get_for_user(user=request.user, cycle_id=cycle_id)).data)
 
@@ -200,7 +216,7 @@ class CycleCloseApi(APIView):
             cycle_get_for_user(user=request.user, cycle_id=cycle_id)).data)
 
 
-class EvaluationFollowUpInputSerializer(serializers.Serializer):
+class EvaluationFollowUpInputSerializer(StrictSerializer):
     opens_at = serializers.DateTimeField()
     closes_at = serializers.DateTimeField()
 

@@ -8,26 +8,27 @@ from rest_framework.views import APIView
 
 from core.client import client_address
 from core.openapi import ApiErrorSerializer
+from core.serializers import StrictCharField, StrictSerializer
 
 from .. import services
 from .instruments import EvaluationCompetencyOutputSerializer, EvaluationQuestionOutputSerializer
 
 
-class FeedbackAnswersSerializer(serializers.Serializer):
+class FeedbackAnswersSerializer(StrictSerializer):
     scores = serializers.DictField(child=serializers.JSONField(allow_null=True), required=False,
                                    help_text='{"<item id>": 1..5 or "not_observed"}')
-    comments = serializers.DictField(child=serializers.CharField(allow_blank=True, max_length=4000,
-                                                                 trim_whitespace=False), required=False,
+    comments = serializers.DictField(child=StrictCharField(allow_blank=True, max_length=4000,
+                                                           trim_whitespace=False), required=False,
                                      help_text='{"<question id>": "text"}')
 
 
-class FeedbackFormOutputSerializer(serializers.Serializer):
-    subject = serializers.CharField()
-    target_position = serializers.CharField()
-    agency = serializers.CharField()
-    relationship = serializers.CharField()
+class FeedbackFormOutputSerializer(StrictSerializer):
+    subject = StrictCharField()
+    target_position = StrictCharField()
+    agency = StrictCharField()
+    relationship = StrictCharField()
     closes_at = serializers.DateTimeField()
-    scale = serializers.DictField(child=serializers.CharField())
+    scale = serializers.DictField(child=StrictCharField())
     competencies = EvaluationCompetencyOutputSerializer(many=True)
     questions = EvaluationQuestionOutputSerializer(many=True)
     draft = FeedbackAnswersSerializer(allow_null=True)
@@ -73,12 +74,14 @@ class FeedbackApi(APIView):
     def _invitation(self, request, token):
         return services.feedback_invitation_resolve(token=token, address=_address(request))
 
-    @extend_schema(responses={200: FeedbackFormOutputSerializer, **_FEEDBACK_ERRORS}, tags=["feedback"])
+    @extend_schema(responses={200: FeedbackFormOutputSerializer, **_FEEDBACK_ERRORS}, tags=["feedback"],
+                   summary="Read my questionnaire")
     def get(self, request, token: str):
         return Response(FeedbackFormOutputSerializer(feedback_form_data(self._invitation(request, token))).data)
 
     @extend_schema(request=FeedbackAnswersSerializer, responses={200: FeedbackFormOutputSerializer,
-                                                                 **_FEEDBACK_ERRORS}, tags=["feedback"])
+                                                                 **_FEEDBACK_ERRORS}, tags=["feedback"],
+                   summary="Save a draft of my answers")
     def put(self, request, token: str):
         # The body's shape first: a malformed answer is a 400 whatever the state of the link (and checking it
         # reveals nothing about the token).
@@ -90,7 +93,8 @@ class FeedbackApi(APIView):
 
     @extend_schema(request=FeedbackAnswersSerializer,
                    responses={201: OpenApiResponse(description="Submitted; the link is now used."),
-                              **_FEEDBACK_ERRORS}, tags=["feedback"])
+                              **_FEEDBACK_ERRORS}, tags=["feedback"],
+                   summary="Submit my answers")
     def post(self, request, token: str):
         # The body's shape first: a malformed answer is a 400 whatever the state of the link (and checking it
         # reveals nothing about the token).

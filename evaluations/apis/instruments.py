@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.permissions import IsCertificationStaff, IsStaffOrAgencyAdmin
+from core.serializers import StrictBooleanField, StrictCharField, StrictIntegerField, StrictSerializer, StrictSlugField
 from core.vocabulary import COMPETENCIES
 
 from .. import services
@@ -13,30 +14,30 @@ from ..selectors import instrument_get_for_user, instrument_visible_to
 from ._common import TAGS
 
 
-class EvaluationItemOutputSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    text = serializers.CharField()
+class EvaluationItemOutputSerializer(StrictSerializer):
+    id = StrictIntegerField()
+    text = StrictCharField()
 
 
-class EvaluationCompetencyOutputSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    key = serializers.CharField()
-    label = serializers.CharField()
+class EvaluationCompetencyOutputSerializer(StrictSerializer):
+    id = StrictIntegerField()
+    key = StrictCharField()
+    label = StrictCharField()
     items = EvaluationItemOutputSerializer(many=True)
 
 
-class EvaluationQuestionOutputSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    text = serializers.CharField()
-    required = serializers.BooleanField()
+class EvaluationQuestionOutputSerializer(StrictSerializer):
+    id = StrictIntegerField()
+    text = StrictCharField()
+    required = StrictBooleanField()
 
 
-class EvaluationInstrumentOutputSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    key = serializers.CharField()
-    version = serializers.IntegerField()
-    title = serializers.CharField()
-    description = serializers.CharField()
+class EvaluationInstrumentOutputSerializer(StrictSerializer):
+    id = StrictIntegerField()
+    key = StrictCharField()
+    version = StrictIntegerField()
+    title = StrictCharField()
+    description = StrictCharField()
     frozen = serializers.SerializerMethodField()
     competencies = EvaluationCompetencyOutputSerializer(many=True)
     questions = EvaluationQuestionOutputSerializer(many=True)
@@ -45,26 +46,26 @@ class EvaluationInstrumentOutputSerializer(serializers.Serializer):
         return obj.frozen_at is not None
 
 
-class EvaluationCompetencyInputSerializer(serializers.Serializer):
+class EvaluationCompetencyInputSerializer(StrictSerializer):
     key = serializers.ChoiceField(choices=COMPETENCIES)
-    items = serializers.ListField(child=serializers.CharField(max_length=300), min_length=1, max_length=20)
+    items = serializers.ListField(child=StrictCharField(max_length=300), min_length=1, max_length=20)
 
 
-class EvaluationQuestionInputSerializer(serializers.Serializer):
-    text = serializers.CharField(max_length=300)
-    required = serializers.BooleanField(default=False)
+class EvaluationQuestionInputSerializer(StrictSerializer):
+    text = StrictCharField(max_length=300)
+    required = StrictBooleanField(default=False)
 
 
-class EvaluationInstrumentUpdateSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=200)
-    description = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
+class EvaluationInstrumentUpdateSerializer(StrictSerializer):
+    title = StrictCharField(max_length=200)
+    description = StrictCharField(required=False, allow_blank=True, max_length=5000, default="")
     # One to nine competencies (each at most once: a cross-item rule the schema cannot state).
     competencies = EvaluationCompetencyInputSerializer(many=True, min_length=1, max_length=len(COMPETENCIES))
     questions = EvaluationQuestionInputSerializer(many=True, required=False, default=list)
 
 
 class EvaluationInstrumentCreateSerializer(EvaluationInstrumentUpdateSerializer):
-    key = serializers.SlugField(max_length=80)
+    key = StrictSlugField(max_length=80)
 
 
 def _instrument_output(instrument_id: int, user) -> dict:
@@ -102,6 +103,7 @@ class InstrumentDetailApi(APIView):
 
     @extend_schema(responses=EvaluationInstrumentOutputSerializer, tags=TAGS)
     def get(self, request, instrument_id: int):
+        """One instrument version with its competencies and questions."""
         return Response(_instrument_output(instrument_id, request.user))
 
     @extend_schema(
@@ -112,6 +114,8 @@ class InstrumentDetailApi(APIView):
         tags=TAGS,
     )
     def put(self, request, instrument_id: int):
+        """Staff replace an instrument's content. Unused: edited in place (200). Already used by a cycle: a new version
+        is created (201) and the old one stays as those cycles saw it."""
         instrument = instrument_get_for_user(user=request.user, instrument_id=instrument_id)
         serializer = EvaluationInstrumentUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.permissions import IsCertificationStaff, IsStaffOrAgencyAdmin
+from core.serializers import StrictCharField, StrictEmailField, StrictIntegerField, StrictSerializer
 
 from .. import services
 from ..models import Invitation, RatersStatus, Relationship
@@ -14,9 +15,9 @@ from ._common import TAGS
 from .cycles import EvaluationCycleDetailOutputSerializer
 
 
-class EvaluationInvitationInputSerializer(serializers.Serializer):
-    rater_name = serializers.CharField(max_length=200)
-    rater_email = serializers.EmailField()
+class EvaluationInvitationInputSerializer(StrictSerializer):
+    rater_name = StrictCharField(max_length=200)
+    rater_email = StrictEmailField()
     relationship = serializers.ChoiceField(choices=Relationship.choices)
 
 
@@ -39,18 +40,18 @@ def invitation_status(invitation, cycle) -> str:
     return "approved" if cycle.raters_status == RatersStatus.APPROVED else "awaiting_approval"
 
 
-class EvaluationInvitationOutputSerializer(serializers.Serializer):
+class EvaluationInvitationOutputSerializer(StrictSerializer):
     """Who was invited and whether they answered - never what they answered (nor whether a draft exists)."""
 
-    id = serializers.IntegerField()
-    rater_name = serializers.CharField()
-    rater_email = serializers.EmailField()
-    relationship = serializers.CharField()
+    id = StrictIntegerField()
+    rater_name = StrictCharField()
+    rater_email = StrictEmailField()
+    relationship = StrictCharField()
     status = serializers.SerializerMethodField()
     sent = serializers.SerializerMethodField()
     last_sent_at = serializers.DateTimeField(source="sent_at", allow_null=True)
     submitted = serializers.SerializerMethodField()
-    refusal_reason = serializers.CharField()
+    refusal_reason = StrictCharField()
     created_at = serializers.DateTimeField()
 
     @extend_schema_field(serializers.ChoiceField(choices=INVITATION_STATUSES))
@@ -72,6 +73,7 @@ class InvitationListCreateApi(generics.GenericAPIView):
 
     @extend_schema(responses=EvaluationInvitationOutputSerializer(many=True), tags=TAGS)
     def get(self, request, cycle_id: int):
+        """The cycle's raters with their relationship and whether they answered (never their answers)."""
         cycle = cycle_get_for_user(user=request.user, cycle_id=cycle_id)
         page = self.paginate_queryset(cycle_invitations(cycle=cycle))
         return self.get_paginated_response(EvaluationInvitationOutputSerializer(page, many=True,
@@ -80,6 +82,8 @@ class InvitationListCreateApi(generics.GenericAPIView):
     @extend_schema(request=EvaluationInvitationInputSerializer,
                    responses={201: EvaluationInvitationOutputSerializer}, tags=TAGS)
     def post(self, request, cycle_id: int):
+        """Add a rater to a draft or open cycle. Nothing is e-mailed yet: links go out once staff approved the rater
+        list and the cycle is open."""
         cycle = cycle_get_for_user(user=request.user, cycle_id=cycle_id)
         serializer = EvaluationInvitationInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -87,17 +91,17 @@ class InvitationListCreateApi(generics.GenericAPIView):
         return Response(EvaluationInvitationOutputSerializer(invitation).data, status=status.HTTP_201_CREATED)
 
 
-class EvaluationRatersApproveInputSerializer(serializers.Serializer):
-    version = serializers.IntegerField(min_value=0, max_value=2_147_483_647,
-                                       help_text="The rater-list version you reviewed (cycle.raters.version).")
+class EvaluationRatersApproveInputSerializer(StrictSerializer):
+    version = StrictIntegerField(min_value=0, max_value=2_147_483_647,
+                                 help_text="The rater-list version you reviewed (cycle.raters.version).")
 
 
 class EvaluationRatersRefuseInputSerializer(EvaluationRatersApproveInputSerializer):
-    reason = serializers.CharField(min_length=10, max_length=4000, help_text="What the sponsor must change.")
+    reason = StrictCharField(min_length=10, max_length=4000, help_text="What the sponsor must change.")
 
 
-class EvaluationInvitationRefuseInputSerializer(serializers.Serializer):
-    reason = serializers.CharField(min_length=10, max_length=4000, help_text="Why this rater may not rate.")
+class EvaluationInvitationRefuseInputSerializer(StrictSerializer):
+    reason = StrictCharField(min_length=10, max_length=4000, help_text="Why this rater may not rate.")
 
 
 class RatersApproveApi(APIView):
@@ -167,6 +171,7 @@ class InvitationDetailApi(APIView):
 
     @extend_schema(request=None, responses={204: None}, tags=TAGS)
     def delete(self, request, cycle_id: int, invitation_id: int):
+        """Withdraw a rater while the cycle is a draft (409 afterwards); a rater staff refused stays on record."""
         invitation = invitation_get_for_user(user=request.user, cycle_id=cycle_id, invitation_id=invitation_id)
         services.invitation_delete(invitation=invitation, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from core.exceptions import ApplicationError
 from core.permissions import IsCertificationStaff, IsStaffOrAgencyAdmin
+from core.serializers import StrictCharField, StrictIntegerField, StrictSerializer
 from core.uploads import DownloadNegotiationMixin
 
 from .. import services
@@ -18,21 +19,21 @@ from ..selectors import cycle_get_for_user, report_get_for_user
 from ._common import TAGS
 
 
-class EvaluationBandSerializer(serializers.Serializer):
-    computed = serializers.CharField(source="band_computed")
-    final = serializers.CharField(source="band_final")
-    override_reason = serializers.CharField(source="band_override_reason")
+class EvaluationBandSerializer(StrictSerializer):
+    computed = StrictCharField(source="band_computed")
+    final = StrictCharField(source="band_final")
+    override_reason = StrictCharField(source="band_override_reason")
 
 
-class EvaluationProvenanceSerializer(serializers.Serializer):
-    summariser = serializers.CharField()
-    model = serializers.CharField(source="llm_model")
-    prompt_version = serializers.CharField()
-    input_hash = serializers.CharField()
-    prompt_tokens = serializers.IntegerField(allow_null=True)
-    completion_tokens = serializers.IntegerField(allow_null=True)
-    latency_ms = serializers.IntegerField(allow_null=True)
-    fallback_reason = serializers.CharField(
+class EvaluationProvenanceSerializer(StrictSerializer):
+    summariser = StrictCharField()
+    model = StrictCharField(source="llm_model")
+    prompt_version = StrictCharField()
+    input_hash = StrictCharField()
+    prompt_tokens = StrictIntegerField(allow_null=True)
+    completion_tokens = StrictIntegerField(allow_null=True)
+    latency_ms = StrictIntegerField(allow_null=True)
+    fallback_reason = StrictCharField(
         source="llm_error", help_text="Why the built-in summariser wrote the summary, in our own words and counts "
                                       "(never the model's text); empty when the model's summary is used.")
     fallback_category = serializers.SerializerMethodField()
@@ -46,26 +47,26 @@ class EvaluationProvenanceSerializer(serializers.Serializer):
             "rejected", "failed", "deadline", "replaced_by_reviewer")
 
 
-class EvaluationReviewOutputSerializer(serializers.Serializer):
-    action = serializers.CharField(required=False, help_text="edited or builtin")
-    fields = serializers.ListField(child=serializers.CharField(), required=False)
-    by = serializers.CharField(required=False)
-    by_id = serializers.IntegerField(required=False)
-    at = serializers.CharField(required=False)
-    released_by = serializers.CharField(required=False)
-    released_by_id = serializers.IntegerField(required=False)
-    released_at = serializers.CharField(required=False)
+class EvaluationReviewOutputSerializer(StrictSerializer):
+    action = StrictCharField(required=False, help_text="edited or builtin")
+    fields = serializers.ListField(child=StrictCharField(), required=False)
+    by = StrictCharField(required=False)
+    by_id = StrictIntegerField(required=False)
+    at = StrictCharField(required=False)
+    released_by = StrictCharField(required=False)
+    released_by_id = StrictIntegerField(required=False)
+    released_at = StrictCharField(required=False)
 
 
-class EvaluationReportOutputSerializer(serializers.Serializer):
-    cycle = serializers.IntegerField(source="cycle_id")
-    status = serializers.CharField(source="cycle.status")
-    subject = serializers.CharField(source="cycle.subject.full_name")
-    target_position = serializers.CharField(source="cycle.target_position")
+class EvaluationReportOutputSerializer(StrictSerializer):
+    cycle = StrictIntegerField(source="cycle_id")
+    status = StrictCharField(source="cycle.status")
+    subject = StrictCharField(source="cycle.subject.full_name")
+    target_position = StrictCharField(source="cycle.target_position")
     notice = serializers.SerializerMethodField()
     band = EvaluationBandSerializer(source="*")
     eligibility = serializers.JSONField()
-    development_areas = serializers.ListField(child=serializers.CharField())
+    development_areas = serializers.ListField(child=StrictCharField())
     content = serializers.JSONField(help_text="Groups, competency table, gaps, highest/lowest items, comments "
                                               "(only groups that passed the anonymity minimum; redacted).")
     summary = serializers.JSONField()
@@ -101,6 +102,8 @@ class ReportPdfApi(DownloadNegotiationMixin, APIView):
 
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY}, tags=TAGS)
     def get(self, request, cycle_id: int):
+        """The promotability report as PDF, once the pipeline rendered it (404 before): staff, and the sponsoring
+        agency after release."""
         report = report_get_for_user(user=request.user, cycle_id=cycle_id)
         if not report.pdf:
             raise ApplicationError("not_found", "The PDF is not rendered yet.", status_code=404)
@@ -109,21 +112,21 @@ class ReportPdfApi(DownloadNegotiationMixin, APIView):
         return response
 
 
-class EvaluationReleaseInputSerializer(serializers.Serializer):
+class EvaluationReleaseInputSerializer(StrictSerializer):
     band = serializers.ChoiceField(choices=ReadinessBand.choices, required=False,
                                    help_text="Final band; omit to keep the computed one.")
-    reason = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="",
-                                   help_text="Required when the band differs from the computed one.")
+    reason = StrictCharField(max_length=4000, required=False, allow_blank=True, default="",
+                             help_text="Required when the band differs from the computed one.")
 
 
-class EvaluationReviewThemeSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=120)
-    summary = serializers.CharField(max_length=600)
-    comment_ids = serializers.ListField(child=serializers.CharField(max_length=12), max_length=20, default=list)
+class EvaluationReviewThemeSerializer(StrictSerializer):
+    title = StrictCharField(max_length=120)
+    summary = StrictCharField(max_length=600)
+    comment_ids = serializers.ListField(child=StrictCharField(max_length=12), max_length=20, default=list)
 
 
-class EvaluationReviewInputSerializer(serializers.Serializer):
-    narrative = serializers.CharField(max_length=4000, required=False)
+class EvaluationReviewInputSerializer(StrictSerializer):
+    narrative = StrictCharField(max_length=4000, required=False)
     themes = EvaluationReviewThemeSerializer(many=True, required=False, max_length=10)
 
 

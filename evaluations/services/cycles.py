@@ -54,7 +54,7 @@ def _minimums_clean(minimums: dict | None) -> dict[str, int]:
 
 def cycle_create(*, actor, subject, agency, target_position: str, opens_at: datetime, closes_at: datetime,
                  instrument: Instrument | None = None, minimums: dict | None = None,
-                 follow_up_of: Cycle | None = None) -> Cycle:
+                 follow_up_of: Cycle | None = None, release_to_subject: bool = True) -> Cycle:
     if closes_at <= opens_at:
         raise field_error("closes_at", "The cycle must close after it opens.")
     if closes_at <= timezone.now():
@@ -64,6 +64,7 @@ def cycle_create(*, actor, subject, agency, target_position: str, opens_at: date
         instrument = instrument or instrument_default()
         cycle = Cycle(subject=subject, agency=agency, instrument=instrument, target_position=target_position,
                       opens_at=opens_at, closes_at=closes_at, follow_up_of=follow_up_of,
+                      release_to_subject=release_to_subject,
                       created_by=actor if getattr(actor, "pk", None) else None,
                       **{f"min_{g}": v for g, v in clean.items()})
         full_clean_or_raise(cycle, exclude=["created_by"])
@@ -72,7 +73,7 @@ def cycle_create(*, actor, subject, agency, target_position: str, opens_at: date
         Instrument.objects.filter(pk=instrument.pk, frozen_at__isnull=True).update(frozen_at=timezone.now())
         audit_record(actor=actor, action="evaluation_cycle.created", target=cycle, data={
             "subject": subject.pk, "agency": agency.pk, "instrument": instrument.pk, "minimums": clean,
-            "follow_up_of": follow_up_of.pk if follow_up_of else None})
+            "follow_up_of": follow_up_of.pk if follow_up_of else None, "release_to_subject": release_to_subject})
     return cycle
 
 
@@ -173,7 +174,8 @@ def cycle_create_follow_up(*, source_cycle_id: int, actor, opens_at: datetime, c
         cycle = cycle_create(actor=actor, subject=source.subject, agency=source.agency,
                              target_position=source.target_position, opens_at=opens_at, closes_at=closes_at,
                              instrument=source.instrument, follow_up_of=source,
-                             minimums={g: source.group_minimum(g) for g in Relationship.values})
+                             minimums={g: source.group_minimum(g) for g in Relationship.values},
+                             release_to_subject=source.release_to_subject)
         # Refused raters stay out; the new list goes through staff review again (it is a new cycle).
         raters = list(source.invitations.filter(refused_at__isnull=True).order_by("id").values(
             "rater_name", "rater_email", "rater_email_normalized", "relationship"))

@@ -93,6 +93,39 @@ def invitation_create(*, cycle: Cycle, actor, rater_name: str, rater_email: str,
     return invitation
 
 
+def _invitation_email(*, invitation: Invitation, link: str) -> tuple[str, str]:
+    """The invitation's body and subject. Honest about who can see what: the self-rating is shown as the subject's
+    own (not anonymous), the supervisor group is named as such, the other groups only as group results."""
+    cycle = invitation.cycle
+    subject = cycle.subject.full_name
+    closes = f"{cycle.closes_at:%Y-%m-%d %H:%M %Z}"
+    if invitation.relationship == Relationship.SELF:
+        return (
+            f"Dear {invitation.rater_name},\n\n"
+            f"As a candidate for {cycle.target_position}, you are invited to complete your self-assessment: you rate "
+            "yourself on the same behaviours your colleagues rate you on.\n\n"
+            f"Your personal link (do not forward it): {link}\n\n"
+            f"You can save a draft and come back until {closes}; you can submit once.\n"
+            "Your self-assessment is not anonymous: the report shows your answers as your self-rating, next to how "
+            "others see you.\n",
+            "Your self-assessment is requested",
+        )
+    if invitation.relationship == Relationship.SUPERVISOR:
+        privacy = ("Your answers are stored without your name, but the report names the supervisor group: with one "
+                   f"supervisor, {subject} may be able to tell they are yours.\n")
+    else:
+        privacy = ("Your answers are stored without your name and reported only as group results once enough people "
+                   "in your group have answered.\n")
+    return (
+        f"Dear {invitation.rater_name},\n\n"
+        f"You are invited to give feedback on {subject}, a candidate for {cycle.target_position}, as their "
+        f"{invitation.get_relationship_display().lower()}.\n\n"
+        f"Your personal link (do not forward it): {link}\n\n"
+        f"You can save a draft and come back until {closes}; you can submit once.\n" + privacy,
+        f"Your feedback on {subject} is requested",
+    )
+
+
 def _invitation_send(*, invitation: Invitation, actor) -> None:
     """Make the secret link (only its hash is kept) and e-mail it after commit."""
     token, digest = _new_token()
@@ -101,17 +134,8 @@ def _invitation_send(*, invitation: Invitation, actor) -> None:
     invitation.sent_at = timezone.now()
     invitation.save(update_fields=["token_hash", "reminder_token_hash", "sent_at"])
     cycle = invitation.cycle
-    subject = cycle.subject.full_name
-    body = (
-        f"Dear {invitation.rater_name},\n\n"
-        f"You are invited to give feedback on {subject}, a candidate for {cycle.target_position}, as their "
-        f"{invitation.get_relationship_display().lower()}.\n\n"
-        f"Your personal link (do not forward it): {feedback_url(token)}\n\n"
-        f"You can save a draft and come back until {cycle.closes_at:%Y-%m-%d %H:%M %Z}; you can submit once.\n"
-        "Your answers are stored without your name and reported only as group averages once enough people in "
-        "your group have answered (the supervisor group is named as such).\n"
-    )
-    email_send_on_commit(to=[invitation.rater_email], subject=f"Your feedback on {subject} is requested", body=body)
+    body, mail_subject = _invitation_email(invitation=invitation, link=feedback_url(token))
+    email_send_on_commit(to=[invitation.rater_email], subject=mail_subject, body=body)
     audit_record(actor=actor, action="evaluation_invitation.sent", target=invitation, data={"cycle": cycle.pk})
 
 
@@ -273,12 +297,13 @@ def _reminder_send(*, invitation: Invitation, hours: int) -> None:
     token, digest = _new_token()
     Invitation.objects.filter(pk=invitation.pk).update(reminder_token_hash=digest)
     cycle = invitation.cycle
+    what = ("your self-assessment" if invitation.relationship == Relationship.SELF
+            else f"feedback on {cycle.subject.full_name}")
     body = (
-        f"Dear {invitation.rater_name},\n\nA reminder: feedback on {cycle.subject.full_name} closes at "
+        f"Dear {invitation.rater_name},\n\nA reminder: {what} closes at "
         f"{cycle.closes_at:%Y-%m-%d %H:%M %Z} (in about {hours} hours).\n\nYour personal link: "
         f"{feedback_url(token)}\n(The link in your invitation e-mail also still works.)\n"
     )
-    email_send_on_commit(to=[invitation.rater_email], subject=f"Reminder: feedback on {cycle.subject.full_name}",
-                         body=body)
+    email_send_on_commit(to=[invitation.rater_email], subject=f"Reminder: {what}", body=body)
     audit_record(actor=SCHEDULER, action="evaluation_invitation.reminded", target=invitation,
                  data={"hours_before": hours})

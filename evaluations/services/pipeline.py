@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from agencies.selectors import agency_roster_names
+from agencies.selectors import agency_roster_names, staff_emails
 from core.audit import audit_record
 from core.notifications import email_send_on_commit
 
@@ -245,15 +245,13 @@ def report_render(*, cycle_id: int, task_id: str = "") -> bool:
 
 def report_notify(*, cycle_id: int, task_id: str = "") -> bool:
     """Step 4: the report is ready for staff review; the cycle becomes report_ready."""
-    from agencies.models import Role, User
 
     if not _step_claim(cycle_id=cycle_id, name=PipelineStepName.NOTIFY, task_id=task_id):
         return False
     with transaction.atomic():
         cycle = Cycle.objects.select_related("subject").get(pk=cycle_id)
         _cycle_transition(cycle=cycle, to=CycleStatus.REPORT_READY, actor=SCHEDULER)
-        staff = list(User.objects.filter(Q(role=Role.CERTIFICATION_STAFF) | Q(is_superuser=True), is_active=True)
-                     .exclude(email="").values_list("email", flat=True))
+        staff = staff_emails()
         email_send_on_commit(
             to=staff, subject=f"360 report ready for review: {cycle.subject.full_name}",
             body=f"The promotability report of cycle {cycle.pk} ({cycle.subject.full_name}, "

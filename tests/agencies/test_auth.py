@@ -1,6 +1,5 @@
 """Login, refresh, logout and the revocation rules simplejwt alone does not give."""
 
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import jwt
@@ -14,6 +13,7 @@ from agencies.auth import login_attempt_reserve
 from agencies.services import user_set_active
 from core.exceptions import ApplicationError
 from tests.factories import TEST_PASSWORD
+from tests.support.races import run_together
 
 pytestmark = pytest.mark.django_db
 
@@ -188,8 +188,9 @@ def test_parallel_login_attempts_let_exactly_the_limit_through():
         except ApplicationError:
             return False
 
-    with ThreadPoolExecutor(max_workers=20) as pool:
-        allowed = sum(pool.map(attempt, range(100)))
+    race = run_together(100, attempt, threads=20)
+    assert race.errors == []
+    allowed = sum(race.results)
     assert allowed == 7
 
 

@@ -23,8 +23,7 @@ from certification.selectors import agency_certification_requirements_evaluate, 
 from core.exceptions import ApplicationError
 from core.models import AuditEvent
 from tests.factories import OfficerFactory, UserFactory
-
-from .conftest import checklist_complete, credits_record
+from tests.support.builders import agency_certification_ready, checklist_complete, credits_record
 
 pytestmark = pytest.mark.django_db
 S = AgencyCertificationStatus
@@ -40,16 +39,6 @@ def trained(agency, n, *, on=None):
 def under_review(agency, programme, actor):
     certification = services.agency_certification_apply(actor=actor, agency=agency, programme=programme)
     return services.agency_certification_submit(actor=actor, certification=certification)
-
-
-def ready(agency, programme, staff):
-    """An application under review with every requirement met (10 sworn, 8 trained = 80 %)."""
-    agency.sworn_headcount = 10
-    agency.save(update_fields=["sworn_headcount"])
-    trained(agency, 8)
-    certification = under_review(agency, programme, staff)
-    checklist_complete(certification, actor=staff)
-    return certification
 
 
 def test_applying_snapshots_the_active_checklist(agency_a, programme, admin_a):
@@ -110,8 +99,8 @@ def test_issue_needs_the_application_under_review(agency_a, programme, staff_use
 
 
 def test_a_plaque_cannot_be_sent_back_to_ordered(agency_a, programme, staff_user):
-    certification = services.agency_certification_issue(actor=staff_user,
-                                                         certification=ready(agency_a, programme, staff_user))
+    certification = services.agency_certification_issue(
+        actor=staff_user, certification=agency_certification_ready(agency_a, programme, staff_user))
     with pytest.raises(ApplicationError) as exc:
         services.plaque_advance(actor=staff_user, plaque=certification.plaque, to=PlaqueStatus.ORDERED)
     assert (exc.value.code, exc.value.status_code) == ("invalid_transition", 409)  # the Lifecycle's answer
@@ -119,7 +108,7 @@ def test_a_plaque_cannot_be_sent_back_to_ordered(agency_a, programme, staff_user
 
 
 def test_only_staff_issue(agency_a, programme, admin_a, staff_user):
-    certification = ready(agency_a, programme, staff_user)
+    certification = agency_certification_ready(agency_a, programme, staff_user)
     with pytest.raises(ApplicationError) as exc:
         services.agency_certification_issue(actor=admin_a, certification=certification)
     assert exc.value.status_code == 403
@@ -127,7 +116,7 @@ def test_only_staff_issue(agency_a, programme, admin_a, staff_user):
 
 def test_issue_with_every_requirement_met_orders_the_plaque(agency_a, programme, staff_user, admin_a,
                                                             django_capture_on_commit_callbacks):
-    certification = ready(agency_a, programme, staff_user)
+    certification = agency_certification_ready(agency_a, programme, staff_user)
     with django_capture_on_commit_callbacks(execute=True):
         services.agency_certification_issue(actor=staff_user, certification=certification)
     certification.refresh_from_db()
@@ -147,7 +136,7 @@ def test_issue_with_every_requirement_met_orders_the_plaque(agency_a, programme,
 
 @override_settings(AGENCY_CERTIFICATION_VALID_DAYS=365, PLAQUE_DUE_DAYS=7)
 def test_validity_and_plaque_due_follow_settings(agency_a, programme, staff_user):
-    certification = ready(agency_a, programme, staff_user)
+    certification = agency_certification_ready(agency_a, programme, staff_user)
     services.agency_certification_issue(actor=staff_user, certification=certification)
     today = timezone.localdate()
     assert certification.valid_until == today + timedelta(days=365)
@@ -251,7 +240,7 @@ def test_attestation_meets_its_item(agency_a, programme, admin_a):
 
 
 def test_checklist_is_closed_once_issued(agency_a, programme, staff_user):
-    certification = ready(agency_a, programme, staff_user)
+    certification = agency_certification_ready(agency_a, programme, staff_user)
     services.agency_certification_issue(actor=staff_user, certification=certification)
     line = certification.requirements.get(requirement__code="chokehold_ban")
     with pytest.raises(ApplicationError) as exc:
@@ -260,7 +249,7 @@ def test_checklist_is_closed_once_issued(agency_a, programme, staff_user):
 
 
 def test_revoke_needs_a_reason_and_is_terminal(agency_a, programme, staff_user):
-    certification = ready(agency_a, programme, staff_user)
+    certification = agency_certification_ready(agency_a, programme, staff_user)
     services.agency_certification_issue(actor=staff_user, certification=certification)
     with pytest.raises(ApplicationError) as exc:
         services.agency_certification_revoke(actor=staff_user, certification=certification, reason="  ")
@@ -287,7 +276,7 @@ def test_stale_object_loses_the_compare_and_swap(agency_a, programme, staff_user
 
 
 def test_renewal_restarts_the_checklist_and_supersedes_on_issue(agency_a, programme, staff_user):
-    first = ready(agency_a, programme, staff_user)
+    first = agency_certification_ready(agency_a, programme, staff_user)
     services.agency_certification_issue(actor=staff_user, certification=first)
     renewal = services.agency_certification_renew(actor=staff_user, certification=first)
     assert renewal.previous_id == first.pk and renewal.status == S.APPLIED
@@ -306,14 +295,15 @@ def test_renewal_restarts_the_checklist_and_supersedes_on_issue(agency_a, progra
 
 
 def test_apply_while_certified_points_to_renewal(agency_a, programme, staff_user):
-    services.agency_certification_issue(actor=staff_user, certification=ready(agency_a, programme, staff_user))
+    services.agency_certification_issue(actor=staff_user,
+                                        certification=agency_certification_ready(agency_a, programme, staff_user))
     with pytest.raises(ApplicationError) as exc:
         services.agency_certification_apply(actor=staff_user, agency=agency_a, programme=programme)
     assert exc.value.code == "already_certified"
 
 
 def issued(agency, programme, staff, *, valid_until):
-    certification = ready(agency, programme, staff)
+    certification = agency_certification_ready(agency, programme, staff)
     services.agency_certification_issue(actor=staff, certification=certification)
     AgencyCertification.objects.filter(pk=certification.pk).update(valid_from=valid_until - timedelta(days=730),
                                                                    valid_until=valid_until)

@@ -1,12 +1,10 @@
-"""Certification over HTTP with real tokens: responses, rows written, refusals, isolation, constant query counts."""
+"""Certification over HTTP with real tokens: responses, rows written, refusals, isolation (plaques and query counts
+have their own files)."""
 
-import io
 from datetime import date, timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from certification import services
@@ -19,31 +17,18 @@ from certification.models import (
     RequirementState,
 )
 from core.models import AuditEvent
-from tests.factories import AgencyFactory, OfficerFactory
+from tests.factories import OfficerFactory
+from tests.support.builders import certified_agency, credits_record
 
-from .conftest import checklist_complete, credits_record
+from .conftest import ids
 
 pytestmark = pytest.mark.django_db
 BASE = "/api/v1/certification"
 SHAPE = {"code", "message", "fields"}
 
 
-def ids(response):
-    return {row["id"] for row in response.json()["results"]}
-
-
 def line_id(body, code):
     return next(item["status_id"] for item in body["checklist"] if item["code"] == code)
-
-
-def issued_certification(agency, programme, staff):
-    agency.sworn_headcount = 1
-    agency.save(update_fields=["sworn_headcount"])
-    credits_record([OfficerFactory(agency=agency)], on=timezone.localdate() - timedelta(days=1))
-    certification = services.agency_certification_apply(actor=staff, agency=agency, programme=programme)
-    services.agency_certification_submit(actor=staff, certification=certification)
-    checklist_complete(certification, actor=staff)
-    return services.agency_certification_issue(actor=staff, certification=certification)
 
 
 # --- agency certification flow ---------------------------------------------------------------------------------
@@ -109,14 +94,14 @@ def test_staff_needs_an_agency_when_applying(staff_client, programme):
 
 
 def test_agency_admin_cannot_issue_or_revoke_their_own(admin_a_client, agency_a, programme, staff_user):
-    certification = issued_certification(agency_a, programme, staff_user)
+    certification = certified_agency(agency_a, programme, staff_user)
     assert admin_a_client.post(f"{BASE}/agency-certifications/{certification.pk}/revoke/", {"reason": "x"},
                                format="json").status_code == 403
     assert AgencyCertification.objects.get(pk=certification.pk).status == "issued"
 
 
 def test_revoke_and_renew_over_http(staff_client, admin_a_client, agency_a, programme, staff_user):
-    certification = issued_certification(agency_a, programme, staff_user)
+    certification = certified_agency(agency_a, programme, staff_user)
     renewal = admin_a_client.post(f"{BASE}/agency-certifications/{certification.pk}/renew/")
     assert renewal.status_code == 201
     assert renewal.json()["previous"] == certification.pk and renewal.json()["status"] == "applied"
@@ -132,7 +117,7 @@ def test_revoke_and_renew_over_http(staff_client, admin_a_client, agency_a, prog
 
 
 def test_foreign_certification_is_404_everywhere(admin_b_client, agency_a, programme, staff_user):
-    certification = issued_certification(agency_a, programme, staff_user)
+    certification = certified_agency(agency_a, programme, staff_user)
     line = certification.requirements.first()
     paths = [("get", f"{BASE}/agency-certifications/{certification.pk}/"),
              ("post", f"{BASE}/agency-certifications/{certification.pk}/submit/"),
@@ -187,87 +172,6 @@ def test_upload_too_large_is_413(admin_a_client, agency_a, programme, settings):
 
 
 # --- plaques ---------------------------------------------------------------------------------------------------
-
-def test_plaque_fulfilment_over_http(staff_client, admin_a_client, agency_a, programme, staff_user):
-    plaque = issued_certification(agency_a, programme, staff_user).plaque
-    url = f"{BASE}/plaques/{plaque.pk}/advance/"
-    assert admin_a_client.post(url, {"to": "printed"}, format="json").status_code == 403
-    assert staff_client.post(url, {"to": "shipped", "carrier": "UPS", "tracking_number": "1Z"},
-                             format="json").status_code == 409  # must be printed first
-    assert staff_client.post(url, {"to": "printed"}, format="json").json()["status"] == "printed"
-    missing = staff_client.post(url, {"to": "shipped"}, format="json")
-    assert missing.status_code == 400 and set(missing.json()["fields"]) == {"carrier", "tracking_number"}
-    shipped = staff_client.post(url, {"to": "shipped", "carrier": "UPS", "tracking_number": "1Z999"}, format="json")
-    assert (shipped.json()["carrier"], shipped.json()["tracking_number"]) == ("UPS", "1Z999")
-    delivered = staff_client.post(url, {"to": "delivered"}, format="json").json()
-    assert delivered["status"] == "delivered" and delivered["days_taken"] == 0
-    assert [e.action for e in AuditEvent.objects.filter(target_type="certification.plaque")] == [
-        "plaque.ordered", "plaque.printed", "plaque.shipped", "plaque.delivered"]
-
-
-def test_delivered_plaque_records_the_days_it_took(staff_user, agency_a, programme):
-    plaque = issued_certification(agency_a, programme, staff_user).plaque
-    Plaque.objects.filter(pk=plaque.pk).update(ordered_at=timezone.now() - timedelta(days=9))
-    plaque.refresh_from_db()
-    for to in ("printed",):
-        services.plaque_advance(actor=staff_user, plaque=plaque, to=to)
-    services.plaque_advance(actor=staff_user, plaque=plaque, to="shipped", carrier="USPS", tracking_number="9400")
-    services.plaque_advance(actor=staff_user, plaque=plaque, to="delivered")
-    assert Plaque.objects.get(pk=plaque.pk).days_taken == 9
-
-
-def test_overdue_plaques_for_staff(staff_client, staff_user, agency_a, agency_b, programme):
-    late = issued_certification(agency_a, programme, staff_user).plaque
-    on_time = issued_certification(agency_b, programme, staff_user).plaque
-    Plaque.objects.filter(pk=late.pk).update(due_on=timezone.localdate() - timedelta(days=1))
-    assert ids(staff_client.get(f"{BASE}/plaques/?overdue=true")) == {late.pk}
-    assert ids(staff_client.get(f"{BASE}/plaques/?overdue=false")) == {on_time.pk}
-    assert staff_client.get(f"{BASE}/plaques/?overdue=maybe").status_code == 400
-
-
-def test_overdue_digest_goes_to_staff_once_a_day(staff_user, agency_a, programme, django_capture_on_commit_callbacks):
-    from django.core import mail
-
-    plaque = issued_certification(agency_a, programme, staff_user).plaque
-    Plaque.objects.filter(pk=plaque.pk).update(due_on=timezone.localdate() - timedelta(days=2))
-    mail.outbox.clear()
-    with django_capture_on_commit_callbacks(execute=True):
-        assert services.plaques_overdue_digest_send() == 1
-        assert services.plaques_overdue_digest_send() == 0
-    assert len(mail.outbox) == 1 and staff_user.email in mail.outbox[0].to
-    assert agency_a.name in mail.outbox[0].body
-
-
-def test_plaque_pdf_has_the_agency_dates_number_and_qr(admin_a_client, agency_a, programme, staff_user, tmp_path):
-    import shutil
-    import subprocess
-
-    from pypdf import PdfReader
-
-    certification = issued_certification(agency_a, programme, staff_user)
-    response = admin_a_client.get(f"{BASE}/plaques/{certification.plaque.pk}/plaque.pdf")
-    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
-    text = PdfReader(io.BytesIO(response.content)).pages[0].extract_text()
-    assert agency_a.name in text and certification.certificate_number in text
-    assert f"{certification.valid_until:%B} {certification.valid_until.day:02d}, {certification.valid_until.year}" \
-        in text
-    if not (shutil.which("pdftoppm") and shutil.which("zbarimg")):
-        pytest.skip("pdftoppm/zbarimg not installed (apt-get install -y poppler-utils zbar-tools)")
-    pdf = tmp_path / "plaque.pdf"
-    pdf.write_bytes(response.content)
-    subprocess.run(["pdftoppm", "-png", "-r", "150", str(pdf), str(tmp_path / "page")], check=True)
-    png = next(tmp_path.glob("page*.png"))
-    decoded = subprocess.run(["zbarimg", "-q", "--raw", str(png)], check=True, capture_output=True, text=True)
-    assert decoded.stdout.strip() == f"http://127.0.0.1:8000/registry/agencies/{certification.certificate_number}/"
-
-
-def test_plaque_pdf_escapes_agency_names(staff_client, staff_user, programme):
-    from pypdf import PdfReader
-
-    agency = AgencyFactory(name="<b>Smith & Sons</b> PD")
-    certification = issued_certification(agency, programme, staff_user)
-    response = staff_client.get(f"{BASE}/plaques/{certification.plaque.pk}/plaque.pdf")
-    assert "<b>Smith & Sons</b> PD" in PdfReader(io.BytesIO(response.content)).pages[0].extract_text()
 
 
 # --- officer certifications ------------------------------------------------------------------------------------
@@ -374,7 +278,7 @@ def test_agency_admin_sees_findings_about_their_officers_only(admin_a_client, st
 
 def test_ledger_is_for_staff_and_lists_certification_events(staff_client, admin_a_client, agency_a, programme,
                                                             staff_user):
-    issued_certification(agency_a, programme, staff_user)
+    certified_agency(agency_a, programme, staff_user)
     assert admin_a_client.get(f"{BASE}/ledger/").status_code == 403
     response = staff_client.get(f"{BASE}/ledger/?page_size=100")
     actions = [row["action"] for row in response.json()["results"]]
@@ -387,55 +291,3 @@ def test_ledger_is_for_staff_and_lists_certification_events(staff_client, admin_
 
 
 # --- query counts ----------------------------------------------------------------------------------------------
-
-def _count(client, path):
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(path)
-        assert response.status_code == 200, response.content
-    return len(ctx.captured_queries)
-
-
-def _make_rows(kind, n, staff, programme):
-    for _ in range(n):
-        agency = AgencyFactory(sworn_headcount=1)
-        officer = OfficerFactory(agency=agency)
-        if kind in ("agency-certifications", "plaques", "ledger"):
-            credits_record([officer], on=timezone.localdate() - timedelta(days=1))
-            certification = services.agency_certification_apply(actor=staff, agency=agency, programme=programme)
-            services.agency_certification_submit(actor=staff, certification=certification)
-            checklist_complete(certification, actor=staff)
-            services.agency_certification_issue(actor=staff, certification=certification)
-        elif kind == "officer-certifications":
-            credits_record([officer], on=timezone.localdate() - timedelta(days=1))
-            services.officer_certification_grant(actor=staff, officer=officer)
-        elif kind == "findings":
-            services.finding_record(actor=staff, officer=officer, incident_date=date(2025, 1, 1), summary="x",
-                                    source=FindingSource.OTHER)
-
-
-@pytest.mark.parametrize("kind", ["agency-certifications", "plaques", "officer-certifications", "findings",
-                                  "ledger", "programmes"])
-def test_list_query_count_does_not_grow_with_length(staff_client, staff_user, programme, kind):
-    path = f"{BASE}/{kind}/?page_size=100"
-    _make_rows(kind, 1, staff_user, programme)
-    one = _count(staff_client, path)
-    _make_rows(kind, 25, staff_user, programme)
-    if kind == "programmes":
-        from certification.services import certification_programme_create
-
-        for i in range(25):
-            certification_programme_create(actor=staff_user, code=f"p{i}", name=f"P{i}")
-    assert _count(staff_client, path) == one
-
-
-def test_agency_certification_detail_query_count_does_not_grow_with_the_checklist(staff_client, staff_user,
-                                                                                 agency_a, programme):
-    from certification.services import programme_requirement_create
-
-    first = services.agency_certification_apply(actor=staff_user, agency=agency_a, programme=programme)
-    one = _count(staff_client, f"{BASE}/agency-certifications/{first.pk}/")
-    for i in range(20):
-        programme_requirement_create(actor=staff_user, programme=programme, code=f"extra{i}", title="x",
-                                     kind="staff_verified")
-    other = services.agency_certification_apply(actor=staff_user, agency=AgencyFactory(), programme=programme)
-    assert _count(staff_client, f"{BASE}/agency-certifications/{other.pk}/") == one

@@ -15,8 +15,7 @@ from certification.models import Determination, Finding, FindingSource, FindingS
 from core.exceptions import ApplicationError
 from core.models import AuditEvent
 from tests.factories import UserFactory
-
-from .conftest import credits_record
+from tests.support.builders import credits_record
 
 pytestmark = pytest.mark.django_db
 FS = FindingStatus

@@ -1,4 +1,5 @@
-"""The ledger command, the beat tasks, and the admin going through the same services (rules hold there too)."""
+"""The ledger is the audit chain (`verify_audit_chain` checks certification events too), the beat tasks, and the
+admin going through the same services (rules hold there too)."""
 
 from datetime import date, timedelta
 
@@ -17,21 +18,9 @@ from certification.models import (
     Plaque,
 )
 from core.models import AuditEvent
-from tests.factories import OfficerFactory
-
-from .conftest import checklist_complete, credits_record
+from tests.support.builders import certified_agency, credits_record
 
 pytestmark = pytest.mark.django_db
-
-
-def certified_agency(agency, programme, staff):
-    agency.sworn_headcount = 1
-    agency.save(update_fields=["sworn_headcount"])
-    credits_record([OfficerFactory(agency=agency)], on=timezone.localdate() - timedelta(days=1))
-    certification = services.agency_certification_apply(actor=staff, agency=agency, programme=programme)
-    services.agency_certification_submit(actor=staff, certification=certification)
-    checklist_complete(certification, actor=staff)
-    return services.agency_certification_issue(actor=staff, certification=certification)
 
 
 def determined_sustained(officer, staff):
@@ -42,20 +31,20 @@ def determined_sustained(officer, staff):
     return services.finding_determine(actor=staff, finding=finding, determination="sustained", reason="r")
 
 
-def test_verify_ledger_passes_on_certification_events(agency_a, programme, staff_user, capsys):
+def test_verify_audit_chain_passes_on_certification_events(agency_a, programme, staff_user, capsys):
     certified_agency(agency_a, programme, staff_user)
-    call_command("verify_ledger")
-    assert "Ledger intact" in capsys.readouterr().out
+    call_command("verify_audit_chain")
+    assert "Audit chain intact" in capsys.readouterr().out
 
 
-def test_verify_ledger_names_the_tampered_entry_on_sqlite(agency_a, programme, staff_user):
+def test_verify_audit_chain_names_the_tampered_certification_entry_on_sqlite(agency_a, programme, staff_user):
     if connection.vendor == "postgresql":
         pytest.skip("PostgreSQL refuses the tampering itself (next test)")
     certified_agency(agency_a, programme, staff_user)
     issued = AuditEvent.objects.get(action="agency_certification.issued")
     AuditEvent.objects.filter(pk=issued.pk).update(data={"forged": True})
     with pytest.raises(CommandError, match=rf"#{issued.sequence} \(agency_certification.issued"):
-        call_command("verify_ledger")
+        call_command("verify_audit_chain")
 
 
 @pytest.mark.postgres
@@ -63,7 +52,7 @@ def test_tampering_with_the_ledger_is_refused_on_postgres(agency_a, programme, s
     certified_agency(agency_a, programme, staff_user)
     with pytest.raises(Exception, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("UPDATE core_auditevent SET data = '{}' WHERE action = 'agency_certification.issued'")
-    call_command("verify_ledger")
+    call_command("verify_audit_chain")
 
 
 def test_beat_tasks_run_their_sweeps(agency_a, programme, staff_user, officer_b):

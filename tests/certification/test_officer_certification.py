@@ -24,8 +24,9 @@ from certification.models import (
 from certification.selectors import OfficerEligibility, officer_eligibility_summary
 from core.exceptions import ApplicationError
 from core.models import AuditEvent
-
-from .conftest import credits_record
+from tests.support.builders import credits_record
+from tests.support.constraints import database_and_full_clean_refuse
+from tests.support.races import run_each_together
 
 pytestmark = pytest.mark.django_db
 S = OfficerCertificationStatus
@@ -224,15 +225,10 @@ def test_revoked_certification_is_never_granted_again(officer_a, staff_user, sta
 
 
 def test_model_constraints_on_officer_certification(officer_a):
-    from django.core.exceptions import ValidationError
-
     today = timezone.localdate()
     bad = OfficerCertification(officer=officer_a, status=S.REVOKED, cycle_start=today,
                                valid_until=today + timedelta(days=1), granted_at=timezone.now())
-    with pytest.raises(ValidationError):
-        bad.full_clean()
-    with pytest.raises(IntegrityError), transaction.atomic():
-        bad.save()  # revoked without a date and category
+    database_and_full_clean_refuse(bad)  # revoked without a date and category
     with pytest.raises(IntegrityError), transaction.atomic():
         OfficerCertification.objects.create(officer=officer_a, cycle_start=today, valid_until=today,
                                             granted_at=timezone.now())
@@ -301,8 +297,6 @@ def test_raw_sql_still_works_for_eligible_officers(officer_a):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_parallel_verifications_revoke_exactly_once(agency_a):
-    from concurrent.futures import ThreadPoolExecutor
-
     from agencies.models import Role
     from tests.factories import OfficerFactory, UserFactory
 
@@ -318,11 +312,10 @@ def test_parallel_verifications_revoke_exactly_once(agency_a):
             return "ok"
         except ApplicationError as exc:
             return exc.code
-        finally:
-            connection.close()
 
-    with ThreadPoolExecutor(max_workers=20) as pool:
-        outcomes = list(pool.map(verify, verifiers))
+    race = run_each_together(verifiers, verify)
+    assert race.errors == []
+    outcomes = race.results
     assert outcomes.count("ok") == 1
     assert set(outcomes) - {"ok"} <= {"concurrent_change", "invalid_transition"}
     assert AuditEvent.objects.filter(action="officer_certification.revoked").count() == 1
@@ -336,9 +329,8 @@ def test_parallel_verifications_revoke_exactly_once(agency_a):
 @pytest.mark.parametrize("round_", range(3))
 def test_raw_activation_racing_a_verification_never_leaves_an_active_certification(agency_a, round_):
     """Whichever commits first, the officer ends revoked: a raw activation either commits before the verification
-    (which then revokes it) or waits on the officer row and sees the mark (the trigger refuses it)."""
-    from concurrent.futures import ThreadPoolExecutor
-
+    (which then revokes it) or waits and then sees the mark (the trigger refuses it). Released at the same moment
+    they never deadlock: the verification takes the certification rows before the officer row, as the trigger does."""
     from agencies.models import Role
     from tests.factories import OfficerFactory, UserFactory
 
@@ -355,22 +347,16 @@ def test_raw_activation_racing_a_verification_never_leaves_an_active_certificati
                 cur.execute("UPDATE certification_officercertification SET status = 'active' WHERE id = %s",
                             [certification.pk])
             return "activated"
-        except Exception:  # noqa: BLE001 - the trigger's refusal is the expected outcome
+        except IntegrityError:  # the trigger's refusal is the expected outcome; a deadlock would fail the test
             return "refused"
-        finally:
-            connection.close()
 
     def verify():
-        try:
-            services.finding_verify(actor=verifier, finding=Finding.objects.get(pk=finding.pk))
-            return "verified"
-        finally:
-            connection.close()
+        services.finding_verify(actor=verifier, finding=Finding.objects.get(pk=finding.pk))
+        return "verified"
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        futures = [pool.submit(verify), pool.submit(activate)] if round_ % 2 else [pool.submit(activate),
-                                                                                    pool.submit(verify)]
-        outcomes = {f.result() for f in futures}
+    race = run_each_together([verify, activate] if round_ % 2 else [activate, verify], lambda call: call())
+    assert race.errors == []
+    outcomes = set(race.results)
     assert "verified" in outcomes
     certification.refresh_from_db()
     assert certification.status == S.REVOKED

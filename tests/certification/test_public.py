@@ -11,21 +11,10 @@ from agencies.models import Officer
 from certification import services
 from certification.models import AgencyCertification, FindingSource
 from tests.factories import AgencyFactory, OfficerFactory
-
-from .conftest import checklist_complete, credits_record
+from tests.support.builders import certified_agency, credits_record
 
 pytestmark = pytest.mark.django_db
 PUBLIC = "/api/v1/public"
-
-
-def certify_agency(agency, programme, staff):
-    agency.sworn_headcount = 1
-    agency.save(update_fields=["sworn_headcount"])
-    credits_record([OfficerFactory(agency=agency)], on=timezone.localdate() - timedelta(days=1))
-    certification = services.agency_certification_apply(actor=staff, agency=agency, programme=programme)
-    services.agency_certification_submit(actor=staff, certification=certification)
-    checklist_complete(certification, actor=staff)
-    return services.agency_certification_issue(actor=staff, certification=certification)
 
 
 def certify_officer(officer, staff):
@@ -94,7 +83,7 @@ def test_search_needs_a_sensible_query(anon_client, params):
 
 
 def test_agency_lookup_and_certificate_verification(anon_client, agency_a, programme, staff_user):
-    certification = certify_agency(agency_a, programme, staff_user)
+    certification = certified_agency(agency_a, programme, staff_user)
     rows = anon_client.get(f"{PUBLIC}/agencies/", {"q": "Agency A"}).json()["results"]
     assert rows[0]["certification_status"] == "issued"
     assert rows[0]["certificate_number"] == certification.certificate_number
@@ -109,7 +98,7 @@ def test_agency_lookup_and_certificate_verification(anon_client, agency_a, progr
 
 
 def test_certificate_past_its_date_is_not_valid_before_the_sweep(anon_client, agency_a, programme, staff_user):
-    certification = certify_agency(agency_a, programme, staff_user)
+    certification = certified_agency(agency_a, programme, staff_user)
     AgencyCertification.objects.filter(pk=certification.pk).update(
         valid_from=timezone.localdate() - timedelta(days=800), valid_until=timezone.localdate() - timedelta(days=1))
     body = anon_client.get(f"{PUBLIC}/agency-certificates/{certification.certificate_number}/").json()
@@ -138,7 +127,7 @@ def test_eligibility_answers_yes_no_with_a_reason_category(anon_client, maria, s
 
 
 def test_metrics(anon_client, agency_a, agency_b, programme, staff_user, staff2):
-    certify_agency(agency_a, programme, staff_user)
+    certified_agency(agency_a, programme, staff_user)
     officers = [OfficerFactory(agency=agency_b) for _ in range(3)]
     for officer in officers:
         certify_officer(officer, staff_user)
@@ -178,14 +167,14 @@ def test_revocations_csv_in_decertification_index_shape(anon_client, maria, staf
 ])
 def test_public_endpoints_are_one_query_whatever_the_data(anon_client, django_assert_num_queries, maria,
                                                           staff_user, staff2, programme, agency_a, path, params):
-    certification = certify_agency(agency_a, programme, staff_user)
+    certification = certified_agency(agency_a, programme, staff_user)
     for i in range(5):
         officer = OfficerFactory(agency=agency_a, last_name=f"Alvarez{i}")
         certify_officer(officer, staff_user)
         if i % 2:
             revoke_officer(officer, staff_user, staff2)
     for _ in range(3):
-        certify_agency(AgencyFactory(name=f"Agency Z{_}"), programme, staff_user)
+        certified_agency(AgencyFactory(name=f"Agency Z{_}"), programme, staff_user)
     with django_assert_num_queries(1):
         response = anon_client.get(PUBLIC + path.format(code=certification.certificate_number), params)
     assert response.status_code == 200
@@ -199,7 +188,7 @@ def test_public_registry_is_throttled_per_address(anon_client, settings, db):
 
 
 def test_registry_pages(client, maria, staff_user, staff2, agency_a, programme):
-    certification = certify_agency(agency_a, programme, staff_user)
+    certification = certified_agency(agency_a, programme, staff_user)
     certify_officer(maria, staff_user)
     revoke_officer(maria, staff_user, staff2)
     page = client.get("/registry/", {"q": "Alvarez"})

@@ -14,13 +14,13 @@ from agencies.services import officer_mark_permanently_ineligible
 from certification.models import OfficerCertification, OfficerCertificationStatus
 from core.models import AuditEvent
 from tests.factories import OfficerFactory
+from tests.support.builders import peace_officer_course
+from tests.support.errors import ERROR_KEYS, refused
 from training.models import Completion
 
-from .conftest import peace_officer_course
 from .test_officer_certification import certified, sustained_finding
 
 pytestmark = pytest.mark.django_db
-ERROR_KEYS = {"code", "message", "fields"}
 V = "/api/v1"
 
 
@@ -32,13 +32,6 @@ def world_counts() -> dict:
             "certifications": OfficerCertification.objects.count()}
 
 
-def refused(response, status: int, code: str, field: str) -> dict:
-    body = response.json()
-    assert response.status_code == status, (response.status_code, body)
-    assert set(body) == ERROR_KEYS, body
-    assert body["code"] == code, body
-    assert field in body["fields"], body
-    return body
 
 
 def eligibility(client, state: str, licence: str) -> dict:
@@ -297,7 +290,7 @@ def test_parallel_creates_of_one_licence_exactly_one_wins(round_):
     from agencies.models import Role
     from tests.conftest import jwt_client
     from tests.factories import AgencyFactory, UserFactory
-    from tests.reliability._parallel import run_together
+    from tests.support.races import run_together
 
     agencies = [AgencyFactory(name=f"Race Agency {i}", state="CA") for i in range(4)]
     clients = [jwt_client(UserFactory(username=f"race_admin{i}", role=Role.AGENCY_ADMIN, agency=agencies[i % 4]))
@@ -324,7 +317,7 @@ def test_a_create_racing_an_import_of_the_same_licence_one_wins(round_):
     from agencies.models import Role
     from tests.conftest import jwt_client
     from tests.factories import AgencyFactory, UserFactory
-    from tests.reliability._parallel import run_together
+    from tests.support.races import run_together
 
     agency_a = AgencyFactory(name="Race A", state="CA")
     agency_b = AgencyFactory(name="Race B", state="CA")
@@ -369,7 +362,7 @@ def test_parallel_lookalike_creates_queue_one_review_and_all_get_the_rule():
     from agencies.models import Role
     from tests.conftest import jwt_client
     from tests.factories import AgencyFactory, UserFactory
-    from tests.reliability._parallel import run_together
+    from tests.support.races import run_together
 
     home = AgencyFactory(name="Home PD", state="OH")
     ineligible = OfficerFactory(agency=home, first_name="Lookalike", last_name="Racer", state="OH")

@@ -1,7 +1,11 @@
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+
+from coaching import services
+from core.exceptions import ApplicationError
 
 from .factories import CoacheeFactory, CoachProfileFactory, NeedsAssessmentFactory
 
@@ -30,3 +34,26 @@ def assessment_a(coachee_a, admin_a):
 def dates():
     start = timezone.localdate() + timedelta(days=1)
     return {"start_date": start, "end_date": start + timedelta(days=120)}
+
+
+@contextmanager
+def raises(code):
+    with pytest.raises(ApplicationError) as info:
+        yield info
+    assert info.value.code == code, info.value.message
+
+
+def propose(assessment, coach, actor, dates, **extra):
+    return services.agreement_propose(assessment=assessment, coach=coach, actor=actor, **dates, **extra)
+
+
+@pytest.fixture
+def proposed(staff_user, assessment_a, coach_profile, dates):
+    return propose(assessment_a, coach_profile, staff_user, {"start_date": timezone.localdate(),
+                                                             "end_date": timezone.localdate() + timedelta(120)})
+
+
+@pytest.fixture
+def active(proposed, coach_user, admin_a):
+    services.agreement_accept(agreement=proposed, actor=coach_user)
+    return services.agreement_accept(agreement=proposed, actor=admin_a)

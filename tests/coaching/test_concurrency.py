@@ -1,10 +1,9 @@
 """Capacity under concurrent confirmations, and the raw-SQL constraints, on PostgreSQL."""
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import IntegrityError, connection, connections, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from agencies.models import Role
@@ -13,6 +12,7 @@ from coaching.models import Agreement, AgreementStatus
 from core.audit import audit_chain_verify
 from core.exceptions import ApplicationError
 from tests.factories import UserFactory
+from tests.support.races import run_each_together
 
 from .factories import AgreementFactory, CoacheeFactory, CoachProfileFactory, NeedsAssessmentFactory
 
@@ -20,31 +20,19 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 THREADS = 20
 
 
-def run_together(work, items):
-    """Start one thread per item, release them at once, collect (item, result or error code)."""
-    barrier = threading.Barrier(len(items))
-    results = []
-    lock = threading.Lock()
-
-    def target(item):
+def outcomes_together(work, items):
+    """work(item) for every item, all released at once (tests/support/races.py): (item, result or refusal code)."""
+    def attempt(item):
         try:
-            barrier.wait()
-            outcome = work(item)
+            return item, work(item)
         except ApplicationError as exc:
-            outcome = exc.code
+            return item, exc.code
         except IntegrityError:
-            outcome = "integrity_error"
-        finally:
-            connections.close_all()
-        with lock:
-            results.append((item, outcome))
+            return item, "integrity_error"
 
-    threads = [threading.Thread(target=target, args=(item,)) for item in items]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
+    race = run_each_together(items, attempt)
+    assert race.errors == [], race.errors
+    return race.results
 
 
 def test_concurrent_confirmations_never_exceed_a_coachs_capacity():
@@ -57,7 +45,7 @@ def test_concurrent_confirmations_never_exceed_a_coachs_capacity():
         return services.agreement_propose(assessment=assessment, coach=coach, actor=staff, start_date=start,
                                           end_date=start + timedelta(days=120)).pk
 
-    results = run_together(confirm, assessments)
+    results = outcomes_together(confirm, assessments)
     codes = [outcome for _, outcome in results]
     assert sum(isinstance(o, int) for o in codes) == 3
     assert codes.count("coach_at_capacity") == THREADS - 3
@@ -75,7 +63,7 @@ def test_concurrent_confirmations_of_one_assessment_make_one_agreement():
         return services.agreement_propose(assessment=assessment, coach=coach, actor=staff, start_date=start,
                                           end_date=start + timedelta(days=120)).pk
 
-    results = run_together(confirm, coaches)
+    results = outcomes_together(confirm, coaches)
     assert sum(isinstance(outcome, int) for _, outcome in results) == 1
     assert Agreement.objects.filter(coachee=assessment.coachee).count() == 1
 
@@ -83,7 +71,7 @@ def test_concurrent_confirmations_of_one_assessment_make_one_agreement():
 def test_both_parties_accepting_at_once_activate_the_agreement():
     agreement = AgreementFactory()
     admin = UserFactory(role=Role.AGENCY_ADMIN, agency=agreement.sponsor_agency)
-    run_together(lambda actor: services.agreement_accept(agreement=agreement, actor=actor).pk,
+    outcomes_together(lambda actor: services.agreement_accept(agreement=agreement, actor=actor).pk,
                  [agreement.coach.user, admin])
     agreement.refresh_from_db()
     assert agreement.status == AgreementStatus.ACTIVE

@@ -2,11 +2,11 @@ import io
 
 import pytest
 
-from agencies.demo_data import demo_data_load as agencies_demo_data_load
-from coaching import demo
-from coaching.demo_data import DEMO_COACHES, DEMO_LEADERS, demo_data_load
 from coaching.models import Agreement, AgreementStatus, CoachProfile, NeedsAssessment
-from core.management.commands.demo import Walk
+from demo.data.agencies import demo_data_load as agencies_demo_data_load
+from demo.data.coaching import DEMO_COACHES, DEMO_LEADERS, demo_data_load
+from demo.walk import Walk
+from demo.walk import coaching as demo
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,6 @@ from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from agencies.models import Role
@@ -20,19 +19,11 @@ from coaching.models import (
     NeedsAssessment,
 )
 from tests.factories import UserFactory
+from tests.support.constraints import database_and_full_clean_refuse
 
 from .factories import AgreementFactory, CoacheeFactory, CoachProfileFactory, NeedsAssessmentFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def refused(build):
-    """full_clean() raises ValidationError and a raw save raises IntegrityError."""
-    instance = build()
-    with pytest.raises(ValidationError):
-        instance.full_clean()
-    with pytest.raises(IntegrityError), transaction.atomic():
-        instance.save()
 
 
 def agreement_build(**fields):
@@ -44,8 +35,9 @@ def agreement_build(**fields):
 
 @pytest.mark.parametrize("days", [AGREEMENT_MIN_DAYS - 1, AGREEMENT_MAX_DAYS + 1, -10])
 def test_agreement_length_outside_3_to_6_months_is_refused(days):
-    refused(lambda: agreement_build(start_date=date(2026, 1, 1),
-                                           end_date=date(2026, 1, 1) + timedelta(days=days)))
+    database_and_full_clean_refuse(
+        agreement_build(start_date=date(2026, 1, 1),
+                        end_date=date(2026, 1, 1) + timedelta(days=days)))
 
 
 @pytest.mark.parametrize("days", [AGREEMENT_MIN_DAYS, AGREEMENT_MAX_DAYS])
@@ -56,8 +48,9 @@ def test_agreement_length_at_the_bounds_is_accepted(days):
 
 def test_one_running_agreement_per_coachee():
     first = AgreementFactory()
-    refused(lambda: agreement_build(coach=first.coach, coachee=first.coachee, status=AgreementStatus.ACTIVE,
-                                           coach_accepted_at=timezone.now(), sponsor_accepted_at=timezone.now()))
+    database_and_full_clean_refuse(
+        agreement_build(coach=first.coach, coachee=first.coachee, status=AgreementStatus.ACTIVE,
+                        coach_accepted_at=timezone.now(), sponsor_accepted_at=timezone.now()))
 
 
 def test_a_finished_agreement_does_not_block_a_new_one():
@@ -66,58 +59,63 @@ def test_a_finished_agreement_does_not_block_a_new_one():
 
 
 def test_active_agreement_needs_both_acceptances():
-    refused(lambda: agreement_build(status=AgreementStatus.ACTIVE, coach_accepted_at=timezone.now()))
+    database_and_full_clean_refuse(agreement_build(status=AgreementStatus.ACTIVE, coach_accepted_at=timezone.now()))
 
 
 @pytest.mark.parametrize("rating", [0, 6])
 def test_outcome_rating_is_1_to_5(rating):
-    refused(lambda: agreement_build(status=AgreementStatus.COMPLETED,
-                                           coach_accepted_at=timezone.now(), sponsor_accepted_at=timezone.now(),
-                                           coach_outcome_rating=rating))
+    database_and_full_clean_refuse(
+        agreement_build(status=AgreementStatus.COMPLETED,
+                        coach_accepted_at=timezone.now(), sponsor_accepted_at=timezone.now(),
+                        coach_outcome_rating=rating))
 
 
 def test_outcome_ratings_only_on_completed_agreements():
-    refused(lambda: agreement_build(sponsor_outcome_rating=4))
+    database_and_full_clean_refuse(agreement_build(sponsor_outcome_rating=4))
 
 
 def test_termination_needs_a_reason():
-    refused(lambda: agreement_build(status=AgreementStatus.TERMINATED))
+    database_and_full_clean_refuse(agreement_build(status=AgreementStatus.TERMINATED))
 
 
 @pytest.mark.parametrize("priority", [4, 9])
 def test_need_priority_is_0_to_3(priority):
     assessment = NeedsAssessmentFactory(priorities={})
-    refused(lambda: NeedPriority(assessment=assessment, area="leadership", priority=priority))
+    database_and_full_clean_refuse(NeedPriority(assessment=assessment, area="leadership", priority=priority))
 
 
 def test_need_area_must_be_in_the_vocabulary():
     assessment = NeedsAssessmentFactory(priorities={})
-    refused(lambda: NeedPriority(assessment=assessment, area="karate", priority=2))
+    database_and_full_clean_refuse(NeedPriority(assessment=assessment, area="karate", priority=2))
 
 
 def test_one_priority_per_area():
     assessment = NeedsAssessmentFactory(priorities={"leadership": 1})
-    refused(lambda: NeedPriority(assessment=assessment, area="leadership", priority=2))
+    database_and_full_clean_refuse(NeedPriority(assessment=assessment, area="leadership", priority=2))
 
 
 def test_one_open_needs_assessment_per_coachee():
     first = NeedsAssessmentFactory()
-    refused(lambda: NeedsAssessment(coachee=first.coachee, languages=["en"], created_by=first.created_by))
+    database_and_full_clean_refuse(
+        NeedsAssessment(coachee=first.coachee, languages=["en"], created_by=first.created_by))
 
 
 def test_city_manager_cannot_be_linked_to_an_officer(officer_a):
-    refused(lambda: Coachee(coachee_type=CoacheeType.CITY_MANAGER, agency=officer_a.agency, officer=officer_a,
-                            first_name="A", last_name="B"))
+    database_and_full_clean_refuse(
+        Coachee(coachee_type=CoacheeType.CITY_MANAGER, agency=officer_a.agency, officer=officer_a,
+                first_name="A", last_name="B"))
 
 
 def test_coach_capacity_is_bounded():
-    refused(lambda: CoachProfile(user=UserFactory(role=Role.COACH), years_in_leadership=5, highest_rank="Chief",
-                                 capacity=21))
+    database_and_full_clean_refuse(
+        CoachProfile(user=UserFactory(role=Role.COACH), years_in_leadership=5, highest_rank="Chief",
+                     capacity=21))
 
 
 def test_session_duration_is_bounded():
     agreement = AgreementFactory()
-    refused(lambda: CoachingSession(agreement=agreement, held_on=agreement.start_date, duration_minutes=600))
+    database_and_full_clean_refuse(
+        CoachingSession(agreement=agreement, held_on=agreement.start_date, duration_minutes=600))
 
 
 @pytest.mark.parametrize(("field", "value"), [

@@ -1,33 +1,19 @@
 """Coaching services: every rule, every transition, the audit entries."""
 
-from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pytest
 from django.test import override_settings
 from django.utils import timezone
 
-from agencies.models import Role
 from coaching import services
-from coaching.models import Agreement, AgreementStatus, CoachingSession, NeedsAssessmentStatus
-from core.exceptions import ApplicationError
+from coaching.models import Agreement, AgreementStatus, NeedsAssessmentStatus
 from core.models import AuditEvent
-from tests.factories import UserFactory
 
+from .conftest import propose, raises
 from .factories import AgreementFactory, CoachProfileFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@contextmanager
-def raises(code):
-    with pytest.raises(ApplicationError) as info:
-        yield info
-    assert info.value.code == code, info.value.message
-
-
-def propose(assessment, coach, actor, dates, **extra):
-    return services.agreement_propose(assessment=assessment, coach=coach, actor=actor, **dates, **extra)
 
 
 # --- dates ------------------------------------------------------------------------------------------------
@@ -136,12 +122,6 @@ def test_a_matched_assessment_cannot_be_confirmed_again(staff_user, assessment_a
 # --- acceptance and the lifecycle -------------------------------------------------------------------------
 
 
-@pytest.fixture
-def proposed(staff_user, assessment_a, coach_profile, dates):
-    return propose(assessment_a, coach_profile, staff_user, {"start_date": timezone.localdate(),
-                                                             "end_date": timezone.localdate() + timedelta(120)})
-
-
 def test_agreement_is_active_only_once_both_parties_accept(proposed, coach_user, admin_a):
     services.agreement_accept(agreement=proposed, actor=coach_user)
     proposed.refresh_from_db()
@@ -173,12 +153,6 @@ def test_other_agencies_and_other_coaches_cannot_accept(proposed, admin_b):
         services.agreement_accept(agreement=proposed, actor=admin_b)
     with raises("permission_denied"):
         services.agreement_accept(agreement=proposed, actor=CoachProfileFactory().user)
-
-
-@pytest.fixture
-def active(proposed, coach_user, admin_a):
-    services.agreement_accept(agreement=proposed, actor=coach_user)
-    return services.agreement_accept(agreement=proposed, actor=admin_a)
 
 
 def test_declining_a_proposal_reopens_the_needs_assessment(proposed, coach_user, assessment_a):
@@ -263,129 +237,6 @@ def test_only_the_sponsor_starts_the_follow_up_360(active, coach_user):
     with raises("permission_denied"):
         services.agreement_follow_up_start(agreement=active, actor=coach_user, opens_at=now,
                                            closes_at=now + timedelta(days=14), source_cycle_id=1)
-
-
-# --- session log ------------------------------------------------------------------------------------------
-
-
-def test_coach_logs_a_session_and_the_notes_stay_out_of_the_audit_trail(active, coach_user):
-    session = services.coaching_session_record(agreement=active, actor=coach_user, held_on=timezone.localdate(),
-                                               duration_minutes=60, topics=["Budget hearing"],
-                                               private_notes="Struggles with the deputy chief.")
-    assert session.private_notes == "Struggles with the deputy chief."
-    event = AuditEvent.objects.get(action="coaching_session.recorded")
-    assert event.data["has_private_notes"] is True
-    assert "deputy chief" not in str(event.data)
-
-
-def test_only_the_agreements_coach_logs_sessions(active, admin_a, staff_user):
-    for actor in (admin_a, staff_user, CoachProfileFactory().user):
-        with raises("permission_denied"):
-            services.coaching_session_record(agreement=active, actor=actor, held_on=timezone.localdate(),
-                                             duration_minutes=60)
-    assert not CoachingSession.objects.exists()
-
-
-def test_sessions_need_an_active_agreement(proposed, coach_user):
-    with raises("agreement_not_active"):
-        services.coaching_session_record(agreement=proposed, actor=coach_user, held_on=timezone.localdate(),
-                                         duration_minutes=60)
-
-
-def test_sessions_happen_within_the_agreement_and_not_in_the_future(active, coach_user):
-    for held_on in (active.start_date - timedelta(days=1), timezone.localdate() + timedelta(days=1)):
-        with raises("validation_error"):
-            services.coaching_session_record(agreement=active, actor=coach_user, held_on=held_on,
-                                             duration_minutes=60)
-
-
-# --- coaches, coachees, needs -----------------------------------------------------------------------------
-
-
-def test_coach_creates_own_profile_but_not_for_others(coach_user):
-    profile = services.coach_profile_create(actor=coach_user, user=coach_user, years_in_leadership=12,
-                                            highest_rank="Deputy Chief", expertise_areas=["budgeting"])
-    assert profile.languages == ["en"]
-    assert AuditEvent.objects.filter(action="coach_profile.created", target_id=str(profile.pk)).exists()
-    other = UserFactory(role=Role.COACH)
-    with raises("permission_denied"):
-        services.coach_profile_create(actor=coach_user, user=other, years_in_leadership=1, highest_rank="Sgt")
-
-
-def test_profile_needs_the_coach_role(staff_user, admin_a):
-    with raises("validation_error"):
-        services.coach_profile_create(actor=staff_user, user=admin_a, years_in_leadership=1, highest_rank="Sgt")
-
-
-def test_coach_cannot_change_their_former_agency_or_activity(coach_profile, coach_user, agency_a, staff_user):
-    with raises("permission_denied"):
-        services.coach_profile_update(profile=coach_profile, actor=coach_user, data={"active": False})
-    services.coach_profile_update(profile=coach_profile, actor=coach_user, data={"capacity": 5, "bio": "Hi"})
-    services.coach_profile_update(profile=coach_profile, actor=staff_user, data={"former_agency": agency_a})
-    coach_profile.refresh_from_db()
-    assert (coach_profile.capacity, coach_profile.former_agency_id) == (5, agency_a.pk)
-    assert AuditEvent.objects.filter(action="coach_profile.updated").count() == 2
-
-
-def test_invalid_expertise_area_is_a_field_error(coach_profile, staff_user):
-    with raises("validation_error") as exc:
-        services.coach_profile_update(profile=coach_profile, actor=staff_user, data={"expertise_areas": ["karate"]})
-    assert "expertise_areas" in exc.value.fields
-
-
-def test_coachee_officer_must_serve_the_agency(admin_a, agency_a, officer_b):
-    with raises("validation_error"):
-        services.coachee_create(actor=admin_a, agency=agency_a, coachee_type="police_leader", officer=officer_b)
-
-
-def test_coachee_from_an_officer_takes_their_name(admin_a, agency_a, officer_a):
-    coachee = services.coachee_create(actor=admin_a, agency=agency_a, coachee_type="police_leader",
-                                      officer=officer_a)
-    assert (coachee.first_name, coachee.last_name) == (officer_a.first_name, officer_a.last_name)
-
-
-def test_needs_assessment_validates_priorities_and_conflicts(admin_a, coachee_a):
-    with raises("validation_error") as exc:
-        services.needs_assessment_create(actor=admin_a, coachee=coachee_a, priorities={"karate": 2, "leadership": 4})
-    assert set(exc.value.fields) == {"priorities.karate", "priorities.leadership"}
-    with raises("validation_error"):
-        services.needs_assessment_create(actor=admin_a, coachee=coachee_a, conflicts=[999999])
-    with raises("validation_error"):
-        services.needs_assessment_create(actor=admin_a, coachee=coachee_a, languages=[])
-
-
-def test_a_second_open_assessment_is_a_field_error(admin_a, assessment_a):
-    with raises("validation_error"):
-        services.needs_assessment_create(actor=admin_a, coachee=assessment_a.coachee)
-
-
-def test_needs_assessment_update_replaces_priorities(admin_a, assessment_a, coach_profile):
-    services.needs_assessment_update(assessment=assessment_a, actor=admin_a,
-                                     data={"priorities": {"budgeting": 3}, "conflicts": [coach_profile.pk],
-                                           "remote_only": True})
-    assert {p.area: p.priority for p in assessment_a.priorities.all()} == {"budgeting": 3}
-    assert list(assessment_a.conflicts.all()) == [coach_profile]
-    assert AuditEvent.objects.get(action="needs_assessment.updated").data["remote_only"] == {"from": False,
-                                                                                             "to": True}
-
-
-def test_withdrawn_assessment_cannot_change(admin_a, assessment_a):
-    services.needs_assessment_withdraw(assessment=assessment_a, actor=admin_a, reason="promoted elsewhere")
-    with raises("needs_assessment_not_open"):
-        services.needs_assessment_update(assessment=assessment_a, actor=admin_a, data={"goals": "x"})
-    with raises("invalid_transition"):
-        services.needs_assessment_withdraw(assessment=assessment_a, actor=admin_a)
-
-
-def test_prefill_needs_a_coachee_on_the_roster(admin_a, assessment_a):
-    with raises("coachee_not_an_officer"):
-        services.needs_assessment_prefill_from_360(assessment=assessment_a, actor=admin_a)
-
-
-@pytest.mark.parametrize(("position", "priority"), [(0, 3), (1, 3), (2, 2), (3, 2), (4, 1), (9, 1)])
-def test_prefill_priority_by_position(position, priority):
-    assert services.prefill_priority(position) == priority
-
 
 
 # --- the baseline 360 cycle ------------------------------------------------------------------------------------

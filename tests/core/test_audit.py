@@ -1,7 +1,5 @@
 """The audit trail: written with each service write, hash-chained, tamper-evident, append-only on PostgreSQL."""
 
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
@@ -9,6 +7,7 @@ from django.db import connection, transaction
 from agencies.services import agency_create
 from core.audit import GENESIS_HASH, audit_chain_verify, audit_record
 from core.models import AuditEvent
+from tests.support.races import run_together
 
 
 @pytest.mark.django_db
@@ -70,12 +69,8 @@ def test_postgres_refuses_update_delete_truncate_of_audit(staff_user, statement)
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_appends_never_fork_the_chain():
     def append(n):
-        try:
-            audit_record(actor=None, action="test.concurrent", data={"n": n})
-        finally:
-            connection.close()
+        audit_record(actor=None, action="test.concurrent", data={"n": n})
 
-    with ThreadPoolExecutor(max_workers=20) as pool:
-        list(pool.map(append, range(60)))
+    assert run_together(60, append, threads=20).errors == []
     assert AuditEvent.objects.filter(action="test.concurrent").count() == 60
     assert audit_chain_verify().ok

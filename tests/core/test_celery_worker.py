@@ -4,7 +4,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from django.db import connection
 
 from core.models import Heartbeat
 from core.tasks import record_worker_heartbeat
+from tests.support.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -44,10 +44,12 @@ def test_real_worker_runs_a_task_against_the_test_database(celery_app_not_eager)
     try:
         name = f"worker-{queue}"
         record_worker_heartbeat.apply_async(kwargs={"name": name}, queue=queue)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not Heartbeat.objects.filter(name=name).exists():
+
+        def worker_running():
             assert worker.poll() is None, worker.stdout.read().decode()
-            time.sleep(0.2)
+
+        wait_until(lambda: Heartbeat.objects.filter(name=name).exists(), timeout=60, still_running=worker_running,
+                   what="the worker to run the task")
         assert Heartbeat.objects.filter(name=name).exists(), "the worker never ran the task"
     finally:
         worker.send_signal(signal.SIGTERM)

@@ -1,9 +1,10 @@
 import pytest
 from django.core.management import call_command
+from pypdf import PdfReader
 
-from agencies.demo_data import DEMO_PASSWORD, demo_data_load
 from agencies.models import Agency, Officer, User
 from core.models import AuditEvent
+from demo.data.agencies import DEMO_PASSWORD, demo_data_load
 
 
 @pytest.mark.django_db
@@ -28,9 +29,19 @@ def test_createsuperuser_noinput_uses_djangos_standard_variables(monkeypatch):
 
 
 @pytest.mark.django_db
-def test_demo_walk_runs_end_to_end(capsys):
+def test_demo_walk_runs_end_to_end_and_writes_its_files_under_media_root(capsys, settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    var_demo = settings.BASE_DIR / "var" / "demo"
+    before = set(var_demo.iterdir()) if var_demo.exists() else set()
     call_command("demo")
     out = capsys.readouterr().out
     assert "POST /api/v1/officers/import/ as admin_riverside -> 200" in out
     assert "-> 400" in out and "-> 404" in out
     assert "Demo finished." in out
+    written = sorted(p.name for p in (tmp_path / "media" / "demo").glob("*.pdf"))
+    assert [n.split("-")[0] for n in written] == ["certificate", "promotability", "riverside"]
+    for name in written:
+        pdf = PdfReader(tmp_path / "media" / "demo" / name)
+        assert len(pdf.pages) >= 1 and pdf.pages[0].extract_text().strip()
+    assert f"wrote {tmp_path / 'media' / 'demo'}" in out
+    assert (set(var_demo.iterdir()) if var_demo.exists() else set()) == before  # nothing under var/demo any more

@@ -35,9 +35,11 @@ def test_swagger_ui_has_no_inline_script_so_the_csp_allows_it(client):
     assert client.get("/api/docs/?script=").status_code == 200
 
 
-def test_production_sends_hsts_and_redirects_to_https():
+def test_production_sends_hsts_and_redirects_to_https(tmp_path):
+    # Production serves hashed static names from collectstatic's manifest, as the README's deploy steps say.
     code = (
         "import django; django.setup();"
+        "from django.core.management import call_command; call_command('collectstatic', '--noinput', verbosity=0);"
         "from django.test import Client;"
         "r = Client().get('/', secure=True, HTTP_HOST='peacecert.example.org');"
         "print(r.status_code, r.headers.get('Strict-Transport-Security'));"
@@ -47,7 +49,8 @@ def test_production_sends_hsts_and_redirects_to_https():
     env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_ALLOW_ASYNC_UNSAFE", "DJANGO_SETTINGS_MODULE"}}
     env.update(DJANGO_ENV="production", SECRET_KEY="s" * 60, ALLOWED_HOSTS="peacecert.example.org",
                DATABASE_URL="sqlite:////tmp/peacecert-hsts-check.sqlite3", DJANGO_SETTINGS_MODULE="config.settings",
-               CACHE_URL="redis://127.0.0.1:6379/15")  # production requires a shared cache; these pages never use it
+               CACHE_URL="redis://127.0.0.1:6379/15",  # production requires a shared cache; these pages never use it
+               STATIC_ROOT=str(tmp_path / "static"))
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
                          timeout=120)
     assert out.returncode == 0, out.stderr

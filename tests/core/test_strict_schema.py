@@ -59,7 +59,7 @@ def test_accepted_hours_pattern_states_the_range(value, ok):
 
 
 def test_a_nullable_decimal_is_not_read_from_an_empty_string(staff_client):
-    from tests.certification.conftest import peace_officer_course
+    from tests.support.builders import peace_officer_course
 
     course = peace_officer_course()
     response = staff_client.put(f"/api/v1/training/courses/{course.pk}/accreditations/CA/",
@@ -116,7 +116,7 @@ def test_empty_typed_query_parameters_are_refused(staff_client):
 
 
 def test_accreditation_state_is_an_upper_case_code(staff_client):
-    from tests.certification.conftest import peace_officer_course
+    from tests.support.builders import peace_officer_course
 
     course = peace_officer_course()
     body = {"accepted": True, "hours_accepted": "8"}

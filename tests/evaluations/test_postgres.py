@@ -1,15 +1,14 @@
 """Races that only PostgreSQL (with real row locks and Redis counters in CI) can show."""
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.test.utils import override_settings
 
 from core.exceptions import ApplicationError
 from evaluations import services
 from evaluations.models import Cycle, FeedbackResponse
 from tests.factories import AgencyFactory, OfficerFactory
+from tests.support.races import run_together
 
 from .factories import answers_all, cycle_make, invite, open_cycle, token_set
 
@@ -17,27 +16,16 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def _race(n, work):
-    barrier = threading.Barrier(n)
-    results = []
-    lock = threading.Lock()
-
-    def run(index):
+    """work(i) for i in range(n), all released at once (tests/support/races.py): its result or the refusal's status."""
+    def attempt(index):
         try:
-            barrier.wait()
-            outcome = work(index)
+            return work(index)
         except ApplicationError as exc:
-            outcome = exc.status_code
-        finally:
-            connections.close_all()
-        with lock:
-            results.append(outcome)
+            return exc.status_code
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
+    race = run_together(n, attempt)
+    assert race.errors == [], race.errors
+    return race.results
 
 
 def _open_cycle():

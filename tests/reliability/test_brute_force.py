@@ -15,8 +15,7 @@ from core.models import AuditEvent
 from evaluations.models import FeedbackResponse
 from tests.evaluations.factories import answers_all, cycle_make, invite, open_cycle, token_set
 from tests.factories import TEST_PASSWORD, AgencyFactory, OfficerFactory
-
-from ._parallel import run_together
+from tests.support.races import run_together
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -10,7 +10,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -24,8 +23,8 @@ from agencies.models import Role, User
 from evaluations.models import Invitation
 from tests.evaluations.factories import answers_all, cycle_make, invite, open_cycle, token_set
 from tests.factories import TEST_PASSWORD, AgencyFactory, OfficerFactory, UserFactory
-
-from ._parallel import run_together
+from tests.support.races import run_together
+from tests.support.waiting import wait_until
 
 REFUSAL = "Too many login attempts; try again in up to 15 minutes."
 WRONG_ADMIN_PASSWORD = "Please enter the correct username and password"
@@ -293,16 +292,17 @@ def test_four_gunicorn_workers_in_production_share_one_login_budget(settings):
         except urllib.error.HTTPError as exc:
             return exc.code
 
+    def answering():
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health/", timeout=30)  # noqa: S310
+        except urllib.error.HTTPError:
+            return True  # answering, whatever it says about its dependencies
+        except OSError:
+            return False
+        return True
+
     try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health/", timeout=30)  # noqa: S310
-                break
-            except urllib.error.HTTPError:
-                break  # answering, whatever it says about its dependencies
-            except OSError:
-                time.sleep(0.2)
+        wait_until(answering, timeout=90, what="the server to answer")
         outcomes = run_together(40, post)
     finally:
         server.terminate()

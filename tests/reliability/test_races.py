@@ -15,7 +15,6 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from agencies.models import Role
-from certification.demo_data import programme_ensure
 from certification.models import (
     AgencyCertification,
     AgencyCertificationStatus,
@@ -28,18 +27,18 @@ from certification.models import (
 from coaching.models import Agreement, AgreementStatus
 from core.audit import GENESIS_HASH, audit_chain_verify, audit_record
 from core.models import AuditEvent
+from demo.data.certification import programme_ensure
 from evaluations import services as evaluation_services
 from evaluations.models import Cycle, FeedbackResponse, Invitation
-from tests.certification.test_agency_certification import ready
 from tests.certification.test_officer_certification import certified, sustained_finding
 from tests.coaching.factories import CoacheeFactory, CoachProfileFactory, NeedsAssessmentFactory
 from tests.conftest import jwt_client
 from tests.evaluations.factories import answers_all, cycle_make, invite, open_cycle, token_set
 from tests.factories import AgencyFactory, OfficerFactory, UserFactory
+from tests.support.builders import agency_certification_ready
+from tests.support.races import run_together
 from tests.training.factories import CourseFactory, SessionFactory
 from training.models import Enrollment, EnrollmentStatus
-
-from ._parallel import run_together
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -111,7 +110,7 @@ def finding_double_verification() -> Race:
 def agency_certification_double_issue() -> Race:
     staff = UserFactory(username="reviewer", role=Role.CERTIFICATION_STAFF, is_staff=True)
     programme = programme_ensure(actor="test")[0]
-    certification = ready(AgencyFactory(state="CA"), programme, staff)
+    certification = agency_certification_ready(AgencyFactory(state="CA"), programme, staff)
     clients = _staff_clients("issuer")
 
     def work(i):

@@ -37,6 +37,16 @@ def _credits(world):
     return {"file": SimpleUploadedFile("credits.csv", csv.encode(), "text/csv")}, "multipart"
 
 
+def _password_link(world) -> dict:
+    """A valid one-time link for a user with no password yet (each cell is rolled back, so it stays unused)."""
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.http import urlsafe_base64_encode
+
+    user = world.users["coach_new"]
+    return {"uid": urlsafe_base64_encode(str(user.pk).encode()), "token": default_token_generator.make_token(user),
+            "password": "Harbour lantern 1987"}
+
+
 def _json(data_fn):
     return lambda world: (data_fn(world), "json")
 
@@ -47,6 +57,10 @@ BODIES = {
     "POST /api/v1/auth/logout/": _json(lambda w: {"refresh": _refresh(w)}),
     "POST /api/v1/me/password/": _json(lambda w: {"current_password": TEST_PASSWORD,
                                                   "new_password": "An0ther-long-passphrase!"}),
+    "POST /api/v1/auth/password/set/": _json(_password_link),
+    "POST /api/v1/auth/password/forgot/": _json(lambda w: {"email": "nobody@nowhere.example.org"}),
+    "POST /api/v1/accounts/": _json(lambda w: {"role": "officer", "email": "sec.invited@example.org",
+                                               "officer": w.a.officer2.pk}),
     "POST /api/v1/agencies/": _json(lambda w: {"name": "Security New Agency", "state": "CA"}),
     "PATCH /api/v1/agencies/<int:agency_id>/": _json(lambda w: {"county": "Elsewhere"}),
     "POST /api/v1/officers/": _json(lambda w: {"agency": w.a.agency.pk, "first_name": "New", "last_name": "Officer",
@@ -78,6 +92,12 @@ BODIES = {
     "POST /api/v1/training/sessions/<int:session_id>/attendance/": _json(
         lambda w: {"records": [{"officer_id": w.a.officer.pk, "status": "attended"}]}),
     "POST /api/v1/training/enrollments/<int:enrollment_id>/cancel/": _json(lambda w: {"reason": "Sick"}),
+    "PATCH /api/v1/training/sessions/<int:session_id>/": _json(lambda w: {"capacity": 12}),
+    "POST /api/v1/training/sessions/<int:session_id>/cancel/": _json(lambda w: {"reason": "Instructor ill"}),
+    "POST /api/v1/training/instructor-qualifications/": _json(lambda w: {
+        "course": w.course.pk, "user": w.users["instructor2"].pk}),
+    "POST /api/v1/training/instructor-qualifications/<int:qualification_id>/revoke/": _json(
+        lambda w: {"reason": "Left the training unit"}),
     "POST /api/v1/training/completions/import/": _credits,
     # certification
     "POST /api/v1/certification/programmes/": _json(lambda w: {"code": "sec-programme", "name": "Security"}),
@@ -98,6 +118,10 @@ BODIES = {
     "POST /api/v1/certification/findings/": _json(lambda w: {
         "officer": w.a.officer.pk, "incident_date": "2025-04-01", "summary": "Complaint", "source": "complaint"}),
     "POST /api/v1/certification/findings/<int:finding_id>/response/": _json(lambda w: {"text": "Our response."}),
+    "POST /api/v1/me/officer/findings/<int:finding_id>/response/": lambda w: (
+        {"text": "My answer.", "files": SimpleUploadedFile("answer.pdf", PDF, "application/pdf")}, "multipart"),
+    "PUT /api/v1/me/officer/findings/<int:finding_id>/representative/": _json(lambda w: {
+        "name": "Dana Whitfield", "email": "dwhitfield@peacelaw.example.org"}),
     "POST /api/v1/certification/findings/<int:finding_id>/determine/": _json(
         lambda w: {"determination": "not_sustained", "reason": "No evidence."}),
     # evaluations

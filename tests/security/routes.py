@@ -65,6 +65,8 @@ def placeholder_value(world, route: Route, name: str, *, side: str = "a"):
         return s.renewal.pk  # the open application (the issued one is past these steps)
     if name == "assessment_id" and pattern.endswith(("/confirm/", "/prefill-from-360/")):
         return s.needs_assessment2.pk  # open, no agreement yet; its coachee's 360 report was released
+    if name == "finding_id" and "/me/officer/findings/" in pattern:
+        return s.answered_finding.pk  # the officer reads findings from the notice on
     if name == "enrollment_id":
         return s.upcoming_enrollment.pk  # cancellable: its session has not started
     return world.path_value(name, side=side)

@@ -15,19 +15,19 @@ from rest_framework.test import APIClient
 
 from agencies.models import Officer, Role
 from certification import services as certification_services
-from certification.demo_data import programme_ensure
 from certification.models import FindingSource, ProgrammeRequirement
 from coaching.models import AgreementStatus, CoachingSession
+from demo.data.certification import programme_ensure
 from evaluations import services as evaluation_services
-from tests.certification.conftest import checklist_complete, credits_record, peace_officer_course
 from tests.coaching.factories import AgreementFactory, CoacheeFactory, CoachProfileFactory, NeedsAssessmentFactory
 from tests.conftest import jwt_client
 from tests.evaluations.factories import answers_all, cycle_make, invite, open_cycle, respond, token_set
 from tests.factories import AgencyFactory, OfficerFactory, UserFactory
+from tests.support.builders import certified_agency, credits_record, peace_officer_course
 from tests.training.factories import AccreditationFactory, SessionFactory, assign, designate
 from training import services as training_services
 
-ROLES = ("anon", "staff", "admin_a", "admin_b", "instructor", "coach", "reviewer")
+ROLES = ("anon", "staff", "admin_a", "admin_b", "instructor", "coach", "reviewer", "officer")
 
 
 @dataclass
@@ -60,6 +60,9 @@ class Side:
     agreement: object = None
     coaching_session: object = None
     identity_review: object = None  # pending: a lookalike of a permanently ineligible officer, queued for staff
+    # Due process (issue #18): a noticed finding about `officer` with the officer's and the agency's answers.
+    answered_finding: object = None
+    officer_document: object = None  # attached to the officer's own answer (never the agency's to read)
 
 
 @dataclass
@@ -97,6 +100,7 @@ class World:
             "status_id": s.requirement_status.pk,
             "plaque_id": s.plaque.pk,
             "finding_id": s.finding.pk,
+            "document_id": s.officer_document.pk,
             "instrument_id": self.instrument.pk,
             "cycle_id": s.cycle.pk,
             "invitation_id": s.invitation.pk,
@@ -107,20 +111,10 @@ class World:
             "assessment_id": s.needs_assessment.pk,
             "agreement_id": s.agreement.pk,
             "review_id": s.identity_review.pk,
+            "account_id": self.users["officer"].pk,  # officer A's own account
+            "qualification_id": self.extra.get("qualification_id"),
         }
         return values[name]
-
-
-def _issued_agency_certification(agency, programme, staff):
-    """Applied, submitted, checklist met and issued (a plaque is ordered) through certification's services."""
-    agency.sworn_headcount = 1
-    agency.save(update_fields=["sworn_headcount"])
-    credits_record([OfficerFactory(agency=agency)], on=timezone.localdate() - timedelta(days=1))
-    certification = certification_services.agency_certification_apply(actor=staff, agency=agency,
-                                                                       programme=programme)
-    certification_services.agency_certification_submit(actor=staff, certification=certification)
-    checklist_complete(certification, actor=staff)
-    return certification_services.agency_certification_issue(actor=staff, certification=certification)
 
 
 def _released_cycle(subject, admin, staff):
@@ -154,7 +148,7 @@ def _side(*, agency, admin, staff, recorder, coach_user, course, session_a, sess
     credits_record([s.officer, s.officer2], on=timezone.localdate() - timedelta(days=30), course_code=course.code)
     s.completion = s.officer.completions.get()
     # Certification.
-    s.agency_certification = _issued_agency_certification(agency, programme, staff)
+    s.agency_certification = certified_agency(agency, programme, staff)
     s.requirement_status = s.agency_certification.requirements.order_by("id").first()
     s.plaque = s.agency_certification.plaque
     s.document_line = s.agency_certification.requirements.filter(requirement__kind="document").order_by("id").first()
@@ -207,6 +201,20 @@ def _pending_identity_review(agency, admin, staff):
     return IdentityReview.objects.get(license_number=licence)
 
 
+def _answered_finding(s: Side, *, recorder, officer_user, admin) -> None:
+    """A noticed finding about the side's officer, answered by the officer (with a PDF) and by the agency."""
+    s.answered_finding = certification_services.finding_record(
+        actor=recorder, officer=s.officer, incident_date=date(2025, 4, 2), summary="Force used during an arrest",
+        source=FindingSource.INTERNAL_AFFAIRS)
+    certification_services.finding_notice(actor=recorder, finding=s.answered_finding)
+    answer = certification_services.finding_response_add(
+        actor=officer_user, finding=s.answered_finding, author_kind="officer", text="My account of the arrest.",
+        files=[("statement.pdf", b"%PDF-1.4\nofficer statement\n", "application/pdf")])
+    s.officer_document = answer.documents.get()
+    certification_services.finding_response_add(actor=admin, finding=s.answered_finding, author_kind="agency",
+                                                 text="The agency's review of the arrest.")
+
+
 def world_build() -> World:
     users = {
         "staff": UserFactory(username="sec_staff", role=Role.CERTIFICATION_STAFF, is_staff=True),
@@ -231,7 +239,7 @@ def world_build() -> World:
         course=course, actor=staff, title="Checklist", kind="checklist",
         upload=SimpleUploadedFile("checklist.pdf", b"%PDF-1.4\nroll call checklist\n", "application/pdf"))
     designate(users["instructor"], course)
-    designate(users["instructor2"], course)
+    qualification = designate(users["instructor2"], course)
     # Officers are enrolled while both sessions are upcoming; session A is then moved to have started an hour ago
     # (attendance is recorded once a session has started).
     session_a = SessionFactory(course=course, capacity=10)
@@ -251,7 +259,12 @@ def world_build() -> World:
     session_a.refresh_from_db()
 
     reviewer_token = token_set(a.invitation)
-    clients = {name: jwt_client(users[name]) for name in ("staff", "admin_a", "admin_b", "instructor", "coach")}
+    # An officer's own account, for agency A's officer (it sees only its own data, under /me/officer/).
+    users["officer"] = UserFactory(username="sec_officer", role=Role.OFFICER, officer=a.officer)
+    _answered_finding(a, recorder=users["staff2"], officer_user=users["officer"], admin=users["admin_a"])
+    _answered_finding(b, recorder=users["staff2"], officer_user=staff, admin=users["admin_b"])
+    clients = {name: jwt_client(users[name])
+               for name in ("staff", "admin_a", "admin_b", "instructor", "coach", "officer")}
     clients["anon"] = APIClient()
     # The reviewer has no account: their secret link is the credential. They also try it as a bearer token.
     reviewer = APIClient()
@@ -259,7 +272,8 @@ def world_build() -> World:
     clients["reviewer"] = reviewer
     return World(a=a, b=b, users=users, clients=clients, reviewer_token=reviewer_token, course=course,
                  resource=resource, session_a=session_a, session_b=session_b, programme=programme,
-                 requirement=requirement, instrument=instrument)
+                 requirement=requirement, instrument=instrument,
+                 extra={"qualification_id": qualification.pk})
 
 
 def officers_of(agency) -> set[int]:

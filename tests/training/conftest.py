@@ -3,13 +3,17 @@ from decimal import Decimal
 import pytest
 
 from tests.factories import OfficerFactory
+from training.models import Course, CourseKind
 
-from .factories import AccreditationFactory, CourseFactory, SessionFactory, assign, designate, started_session
+from .factories import AccreditationFactory, SessionFactory, assign, designate, started_session
 
 
 @pytest.fixture
 def course(db):
-    course = CourseFactory(code="PO-101", title="Peace Officer", ce_hours=Decimal("8.00"))
+    # PO-101 arrives by data migration (training 0002): take that row, with the values these tests expect.
+    course, _ = Course.objects.update_or_create(code="PO-101", defaults={
+        "title": "Peace Officer", "ce_hours": Decimal("8.00"), "offered_in_person": True, "offered_virtual": True,
+        "kind": CourseKind.STANDARD, "qualifies_for": None, "is_active": True, "description": ""})
     AccreditationFactory(course=course, state="CA", hours_accepted=Decimal("8.00"), state_course_number="POST-1")
     AccreditationFactory(course=course, state="OH", hours_accepted=Decimal("6.00"), state_course_number="OH-9")
     return course

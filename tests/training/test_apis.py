@@ -306,7 +306,9 @@ def test_state_roster_csv_for_staff(staff_client, admin_a_client, staff_user, ru
 
 def count_queries(client, path):
     with CaptureQueriesContext(connection) as ctx:
-        response = client.get(path + ("&" if "?" in path else "?") + "page_size=100")
+        # The transcript is not paginated: an undocumented page_size is a 400 there (issue #14).
+        paginated = "/transcript/" not in path
+        response = client.get(path + ("&" if "?" in path else "?") + "page_size=100" if paginated else path)
         assert response.status_code == 200, response.content
     return len(ctx.captured_queries)
 

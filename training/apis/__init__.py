@@ -41,6 +41,18 @@ from .public import (
     TrainingVerificationSerializer,
     verification_payload,
 )
+from .qualifications import (
+    QualificationListCreateApi,
+    QualificationRevokeApi,
+    TrainingQualificationInputSerializer,
+    TrainingQualificationOutputSerializer,
+)
+from .session_changes import (
+    SessionCancelApi,
+    SessionDetailUpdateApi,
+    TrainingSessionCancelInputSerializer,
+    TrainingSessionUpdateInputSerializer,
+)
 from .sessions import (
     EnrollmentCancelApi,
     SessionAttendanceApi,
@@ -65,6 +77,14 @@ from .sessions import (
 )
 
 __all__ = [
+    "QualificationListCreateApi",
+    "QualificationRevokeApi",
+    "SessionCancelApi",
+    "SessionDetailUpdateApi",
+    "TrainingQualificationInputSerializer",
+    "TrainingQualificationOutputSerializer",
+    "TrainingSessionCancelInputSerializer",
+    "TrainingSessionUpdateInputSerializer",
     "ACCEPTED_HOURS_PATTERN",
     "CE_HOURS_PATTERN",
     "CompletionCertificateApi",

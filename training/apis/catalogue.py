@@ -14,7 +14,14 @@ from core.access import field_error, require_staff
 from core.exceptions import ApplicationError
 from core.openapi import ApiErrorSerializer
 from core.permissions import IsCertificationStaff
-from core.strict_fields import PatternDecimalField
+from core.serializers import (
+    PatternDecimalField,
+    StrictBooleanField,
+    StrictCharField,
+    StrictIntegerField,
+    StrictModelSerializer,
+    StrictSerializer,
+)
 from core.uploads import DownloadNegotiationMixin, download_schema_responses, file_download_response
 
 from .. import selectors, services
@@ -25,33 +32,34 @@ from ..models import (
     ToolkitResource,
     ToolkitResourceKind,
 )
+from . import examples
 from ._common import ACCEPTED_HOURS_PATTERN, CE_HOURS_PATTERN, HOURS, TAGS
 
 # --- catalogue ----------------------------------------------------------------------------------------------
 
 
-class TrainingAccreditationOutputSerializer(serializers.ModelSerializer):
+class TrainingAccreditationOutputSerializer(StrictModelSerializer):
     class Meta:
         model = CourseStateAccreditation
         fields = ["state", "accepted", "hours_accepted", "state_course_number", "ncp_recognised"]
 
 
-class TrainingCourseSerializer(serializers.Serializer):
+class TrainingCourseSerializer(StrictSerializer):
     """One serializer for reading and writing a course (its enum then has one name in the OpenAPI document)."""
 
-    id = serializers.IntegerField(read_only=True)
-    code = serializers.CharField(max_length=30)
-    title = serializers.CharField(max_length=200)
-    description = serializers.CharField(required=False, allow_blank=True, max_length=20000)
-    offered_in_person = serializers.BooleanField(required=False, default=True)
-    offered_virtual = serializers.BooleanField(required=False, default=False)
+    id = StrictIntegerField(read_only=True)
+    code = StrictCharField(max_length=30)
+    title = StrictCharField(max_length=200)
+    description = StrictCharField(required=False, allow_blank=True, max_length=20000)
+    offered_in_person = StrictBooleanField(required=False, default=True)
+    offered_virtual = StrictBooleanField(required=False, default=False)
     ce_hours = PatternDecimalField(pattern=CE_HOURS_PATTERN, min_value=Decimal("0.25"), max_value=Decimal("100"),
                                    **HOURS)
     kind = serializers.ChoiceField(choices=CourseKind.choices, required=False)
-    qualifies_for = serializers.CharField(source="qualifies_for_code", max_length=30, required=False,
-                                          allow_null=True,
-                                          help_text="Code of the course a train-the-trainer course qualifies for.")
-    is_active = serializers.BooleanField(required=False)
+    qualifies_for = StrictCharField(source="qualifies_for_code", max_length=30, required=False,
+                                    allow_null=True,
+                                    help_text="Code of the course a train-the-trainer course qualifies for.")
+    is_active = StrictBooleanField(required=False)
     accreditations = TrainingAccreditationOutputSerializer(many=True, read_only=True)
 
     def to_service_kwargs(self) -> dict:
@@ -75,6 +83,10 @@ class CourseListCreateApi(generics.GenericAPIView):
 
     serializer_class = TrainingCourseSerializer
     filterset_fields = ["kind", "is_active"]
+    search_fields = ["code", "title"]
+    search_help = "course code or title"
+    ordering_fields = {"code": ("code",), "title": ("title",), "ce_hours": ("ce_hours",),
+                       "created_at": ("created_at",)}
 
     def get_queryset(self):
         return selectors.course_visible_to(self.request.user)
@@ -87,7 +99,8 @@ class CourseListCreateApi(generics.GenericAPIView):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(TrainingCourseSerializer(page, many=True).data)
 
-    @extend_schema(request=TrainingCourseSerializer, responses={201: TrainingCourseSerializer}, tags=TAGS)
+    @extend_schema(request=TrainingCourseSerializer, responses={201: TrainingCourseSerializer}, tags=TAGS,
+                   examples=examples.COURSE_CREATE)
     def post(self, request):
         serializer = TrainingCourseSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -101,12 +114,14 @@ class CourseListCreateApi(generics.GenericAPIView):
 class CourseDetailApi(APIView):
     @extend_schema(responses=TrainingCourseSerializer, tags=TAGS)
     def get(self, request, course_id: int):
+        """One course of the catalogue, with its state accreditations (any signed-in user)."""
         course = selectors.course_get_for_user(user=request.user, course_id=course_id)
         return Response(TrainingCourseSerializer(course).data)
 
     @extend_schema(request=TrainingCourseSerializer(partial=True), responses=TrainingCourseSerializer,
                    tags=TAGS)
     def patch(self, request, course_id: int):
+        """Staff edit a course (title, hours, description, active); its code and kind never change. Audited."""
         course = selectors.course_get_for_user(user=request.user, course_id=course_id)
         require_staff(request.user, "edit the catalogue")
         serializer = TrainingCourseSerializer(data=request.data, partial=True)
@@ -120,14 +135,14 @@ class CourseDetailApi(APIView):
         return Response(TrainingCourseSerializer(course).data)
 
 
-class TrainingAccreditationInputSerializer(serializers.Serializer):
-    accepted = serializers.BooleanField()
+class TrainingAccreditationInputSerializer(StrictSerializer):
+    accepted = StrictBooleanField()
     hours_accepted = PatternDecimalField(pattern=ACCEPTED_HOURS_PATTERN, min_value=Decimal("0"),
                                          max_value=Decimal("100"), required=False,
                                               allow_null=True, help_text="Defaults to the course's hours when "
                                               "accepted.", **HOURS)
-    state_course_number = serializers.CharField(max_length=50, required=False, allow_blank=True)
-    ncp_recognised = serializers.BooleanField(required=False)
+    state_course_number = StrictCharField(max_length=50, required=False, allow_blank=True)
+    ncp_recognised = StrictBooleanField(required=False)
 
 
 class CourseAccreditationApi(APIView):
@@ -154,7 +169,7 @@ class CourseAccreditationApi(APIView):
 # --- toolkit resources --------------------------------------------------------------------------------------
 
 
-class TrainingResourceOutputSerializer(serializers.ModelSerializer):
+class TrainingResourceOutputSerializer(StrictModelSerializer):
     resource_kind = serializers.ChoiceField(choices=ToolkitResourceKind.choices, source="kind")
     download_url = serializers.SerializerMethodField()
 
@@ -167,8 +182,8 @@ class TrainingResourceOutputSerializer(serializers.ModelSerializer):
         return f"/api/v1/training/resources/{obj.pk}/download/"
 
 
-class TrainingResourceInputSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=200)
+class TrainingResourceInputSerializer(StrictSerializer):
+    title = StrictCharField(max_length=200)
     resource_kind = serializers.ChoiceField(choices=ToolkitResourceKind.choices, required=False,
                                             default=ToolkitResourceKind.OTHER)
     file = serializers.FileField(help_text="PDF, PNG, JPEG, DOCX, XLSX, PPTX or ODT (the type is read from the "
@@ -209,6 +224,7 @@ class CourseResourceListCreateApi(generics.GenericAPIView):
 class ResourceDetailApi(APIView):
     @extend_schema(request=None, responses={204: None}, tags=TAGS)
     def delete(self, request, resource_id: int):
+        """Staff remove a toolkit file from a course; the stored file is deleted once the change is committed."""
         resource = selectors.toolkit_resource_get_for_user(user=request.user, resource_id=resource_id)
         require_staff(request.user, "may do this")
         services.toolkit_resource_delete(resource=resource, actor=request.user)
@@ -219,6 +235,8 @@ class ResourceDownloadApi(DownloadNegotiationMixin, APIView):
     # Always an attachment, with the type detected from the content at upload, and nosniff (core.uploads).
     @extend_schema(responses=download_schema_responses(services.TOOLKIT_TYPES), tags=TAGS)
     def get(self, request, resource_id: int):
+        """A toolkit file of a course, for any signed-in user: always an attachment, in the type detected from its
+        content at upload."""
         resource = selectors.toolkit_resource_get_for_user(user=request.user, resource_id=resource_id)
         return file_download_response(resource.file, filename=resource.original_name,
                                       content_type=resource.content_type)

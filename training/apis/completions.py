@@ -13,11 +13,18 @@ from rest_framework.views import APIView
 
 from agencies.selectors import officer_get_for_user
 from agencies.states import US_STATE_CHOICES
+from core.csv_export import csv_safe
 from core.exceptions import ApplicationError
 from core.filters import StrictFilterSet
 from core.openapi import ApiErrorSerializer
 from core.permissions import IsCertificationStaff, IsStaffOrAgencyAdmin
-from core.strict_fields import StrictQuerySerializer
+from core.serializers import (
+    StrictCharField,
+    StrictIntegerField,
+    StrictModelSerializer,
+    StrictQuerySerializer,
+    StrictSerializer,
+)
 from core.uploads import DownloadNegotiationMixin
 
 from .. import selectors, services
@@ -31,11 +38,11 @@ from ._common import HOURS, TAGS
 # --- completions, certificates, transcripts -----------------------------------------------------------------
 
 
-class TrainingCompletionOutputSerializer(serializers.ModelSerializer):
+class TrainingCompletionOutputSerializer(StrictModelSerializer):
     source = serializers.ChoiceField(choices=CompletionSource.choices)
-    officer_name = serializers.CharField(source="officer.full_name")
-    course_code = serializers.CharField(source="course.code")
-    course_title = serializers.CharField(source="course.title")
+    officer_name = StrictCharField(source="officer.full_name")
+    course_code = StrictCharField(source="course.code")
+    course_title = StrictCharField(source="course.title")
     certificate_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -87,26 +94,26 @@ class CompletionCertificateApi(DownloadNegotiationMixin, APIView):
         return response
 
 
-class TrainingTranscriptLineSerializer(serializers.Serializer):
-    completion_id = serializers.IntegerField(source="completion.pk")
-    course_code = serializers.CharField(source="completion.course.code")
-    course_title = serializers.CharField(source="completion.course.title")
+class TrainingTranscriptLineSerializer(StrictSerializer):
+    completion_id = StrictIntegerField(source="completion.pk")
+    course_code = StrictCharField(source="completion.course.code")
+    course_title = StrictCharField(source="completion.course.title")
     completed_on = serializers.DateField(source="completion.completed_on")
     ce_hours = serializers.DecimalField(source="completion.ce_hours", **HOURS)
     state_hours = serializers.DecimalField(allow_null=True, help_text="Hours the requested state accepts.", **HOURS)
-    state_course_number = serializers.CharField()
-    source = serializers.CharField(source="completion.source")
-    verification_code = serializers.CharField(source="completion.verification_code")
+    state_course_number = StrictCharField()
+    source = StrictCharField(source="completion.source")
+    verification_code = StrictCharField(source="completion.verification_code")
 
 
-class TrainingTranscriptSerializer(serializers.Serializer):
-    officer = serializers.IntegerField(source="officer.pk")
-    officer_name = serializers.CharField(source="officer.full_name")
-    officer_state = serializers.CharField(source="officer.state")
-    license_number = serializers.CharField(source="officer.license_number")
+class TrainingTranscriptSerializer(StrictSerializer):
+    officer = StrictIntegerField(source="officer.pk")
+    officer_name = StrictCharField(source="officer.full_name")
+    officer_state = StrictCharField(source="officer.state")
+    license_number = StrictCharField(source="officer.license_number")
     start = serializers.DateField(allow_null=True)
     end = serializers.DateField(allow_null=True)
-    state = serializers.CharField(allow_null=True)
+    state = StrictCharField(allow_null=True)
     completions = TrainingTranscriptLineSerializer(many=True, source="lines")
     total_hours = serializers.DecimalField(**HOURS)
     hours_by_state = serializers.DictField(child=serializers.DecimalField(**HOURS),
@@ -174,9 +181,8 @@ class _Echo:
 
 
 def _csv_safe(value) -> str:
-    # Spreadsheet formula injection: a cell starting with = + - @ would run as a formula when opened.
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    # Spreadsheet formula injection: the one rule of core.csv_export (this file keeps str(None) == "None").
+    return csv_safe(str(value))
 
 
 class StateRosterExportApi(DownloadNegotiationMixin, APIView):
@@ -207,14 +213,14 @@ class StateRosterExportApi(DownloadNegotiationMixin, APIView):
         return response
 
 
-class TrainingCreditImportInputSerializer(serializers.Serializer):
+class TrainingCreditImportInputSerializer(StrictSerializer):
     file = serializers.FileField(help_text="CSV with columns state, license_number, course_code, completed_on "
                                            "(YYYY-MM-DD) and optionally ce_hours.")
 
 
 TrainingCreditImportOutputSerializer = inline_serializer("TrainingCreditImportOutput", fields={
-    "import_id": serializers.IntegerField(), "created": serializers.IntegerField(),
-    "qualifications": serializers.IntegerField(),
+    "import_id": StrictIntegerField(), "created": StrictIntegerField(),
+    "qualifications": StrictIntegerField(),
 })
 
 

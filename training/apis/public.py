@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 from core.codes import verification_code_normalise
 from core.exceptions import ApplicationError
 from core.openapi import ApiErrorSerializer
+from core.serializers import StrictCharField, StrictSerializer
 
 from .. import selectors
 from ._common import HOURS
@@ -17,14 +18,14 @@ from ._common import HOURS
 # --- public verification ------------------------------------------------------------------------------------
 
 
-class TrainingVerificationSerializer(serializers.Serializer):
-    code = serializers.CharField()
+class TrainingVerificationSerializer(StrictSerializer):
+    code = StrictCharField()
     status = serializers.ChoiceField(choices=["valid", "revoked"],
                                      help_text="valid: genuine and current; revoked: the officer was decertified.")
-    officer_name = serializers.CharField()
-    agency_name = serializers.CharField()
-    course_code = serializers.CharField()
-    course_title = serializers.CharField()
+    officer_name = StrictCharField()
+    agency_name = StrictCharField()
+    course_code = StrictCharField()
+    course_title = StrictCharField()
     ce_hours = serializers.DecimalField(**HOURS)
     completed_on = serializers.DateField()
     revoked_on = serializers.DateField(allow_null=True)
@@ -52,7 +53,7 @@ class PublicVerifyApi(APIView):
 
     @extend_schema(responses={200: TrainingVerificationSerializer,
                               404: OpenApiResponse(ApiErrorSerializer, "No certificate has this code.")},
-                   tags=["public"])
+                   tags=["public"], summary="Verify a completion certificate")
     def get(self, request, code: str):
         payload = verification_payload(code)
         if payload is None:

@@ -10,45 +10,56 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from agencies.models import User
+from agencies.selectors import users_for_lookup
 from core.access import access_by_id
 from core.exceptions import ApplicationError
 from core.filters import StrictFilterSet
 from core.permissions import IsCertificationStaff, IsStaffOrAgencyAdmin
+from core.serializers import (
+    StrictBooleanField,
+    StrictCharField,
+    StrictIntegerField,
+    StrictModelSerializer,
+    StrictSerializer,
+    StrictURLField,
+)
 
 from .. import selectors, services
 from ..models import (
     DeliveryMode,
     Enrollment,
     EnrollmentStatus,
+    SessionStatus,
     TrainingSession,
 )
+from . import examples
 from ._common import TAGS
 
 # --- sessions -----------------------------------------------------------------------------------------------
 
 
-class TrainingInstructorOutputSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    username = serializers.CharField()
-    name = serializers.CharField(source="get_full_name")
+class TrainingInstructorOutputSerializer(StrictSerializer):
+    id = StrictIntegerField()
+    username = StrictCharField()
+    name = StrictCharField(source="get_full_name")
 
 
-class TrainingSessionOutputSerializer(serializers.ModelSerializer):
+class TrainingSessionOutputSerializer(StrictModelSerializer):
     mode = serializers.ChoiceField(choices=DeliveryMode.choices)
-    course_code = serializers.CharField(source="course.code")
-    course_title = serializers.CharField(source="course.title")
+    course_code = StrictCharField(source="course.code")
+    course_title = StrictCharField(source="course.title")
     starts_at_local = serializers.SerializerMethodField()
     ends_at_local = serializers.SerializerMethodField()
-    seats_taken = serializers.IntegerField()
-    waitlist_count = serializers.IntegerField()
+    seats_taken = StrictIntegerField()
+    waitlist_count = StrictIntegerField()
     instructors = TrainingInstructorOutputSerializer(many=True)
+    status = serializers.ChoiceField(choices=SessionStatus.choices, help_text="cancelled: see cancellation_reason.")
 
     class Meta:
         model = TrainingSession
         fields = ["id", "course", "course_code", "course_title", "starts_at", "ends_at", "time_zone",
                   "starts_at_local", "ends_at_local", "mode", "location", "meeting_url", "capacity", "seats_taken",
-                  "waitlist_count", "instructors"]
+                  "waitlist_count", "instructors", "status", "cancelled_at", "cancellation_reason"]
 
     def get_starts_at_local(self, obj) -> str:
         return obj.starts_at.astimezone(ZoneInfo(obj.time_zone)).isoformat()
@@ -57,16 +68,16 @@ class TrainingSessionOutputSerializer(serializers.ModelSerializer):
         return obj.ends_at.astimezone(ZoneInfo(obj.time_zone)).isoformat()
 
 
-class TrainingSessionInputSerializer(serializers.Serializer):
-    course = serializers.IntegerField(min_value=1)
+class TrainingSessionInputSerializer(StrictSerializer):
+    course = StrictIntegerField(min_value=1)
     starts_at = serializers.DateTimeField(help_text="ISO 8601; without an offset it is read in `time_zone`.")
     ends_at = serializers.DateTimeField(help_text="ISO 8601; without an offset it is read in `time_zone`.")
-    time_zone = serializers.CharField(max_length=64, help_text="IANA name, e.g. America/Los_Angeles.")
+    time_zone = StrictCharField(max_length=64, help_text="IANA name, e.g. America/Los_Angeles.")
     mode = serializers.ChoiceField(choices=DeliveryMode.choices)
-    location = serializers.CharField(max_length=300, required=False, allow_blank=True)
-    meeting_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
-    capacity = serializers.IntegerField(min_value=1, max_value=1000)
-    instructors = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False,
+    location = StrictCharField(max_length=300, required=False, allow_blank=True)
+    meeting_url = StrictURLField(max_length=500, required=False, allow_blank=True)
+    capacity = StrictIntegerField(min_value=1, max_value=1000)
+    instructors = serializers.ListField(child=StrictIntegerField(min_value=1), required=False,
                                         max_length=20, help_text="User ids of qualified instructors.")
 
     def validate(self, attrs):
@@ -87,7 +98,7 @@ class TrainingSessionFilter(StrictFilterSet):
 
     class Meta:
         model = TrainingSession
-        fields = ["course", "mode", "starts_after", "starts_before"]
+        fields = ["course", "mode", "status", "starts_after", "starts_before"]
 
 
 class SessionListCreateApi(generics.GenericAPIView):
@@ -95,6 +106,9 @@ class SessionListCreateApi(generics.GenericAPIView):
 
     serializer_class = TrainingSessionOutputSerializer
     filterset_class = TrainingSessionFilter
+    search_fields = ["course__code", "course__title", "location"]
+    search_help = "course code or title, location"
+    ordering_fields = {"starts_at": ("starts_at",), "course": ("course__code",), "created_at": ("created_at",)}
 
     def get_queryset(self):
         return selectors.session_visible_to(self.request.user)
@@ -108,6 +122,7 @@ class SessionListCreateApi(generics.GenericAPIView):
         return self.get_paginated_response(TrainingSessionOutputSerializer(page, many=True).data)
 
     @extend_schema(request=TrainingSessionInputSerializer, responses={201: TrainingSessionOutputSerializer},
+                   examples=examples.SESSION_CREATE,
                    tags=TAGS)
     def post(self, request):
         serializer = TrainingSessionInputSerializer(data=request.data)
@@ -116,7 +131,7 @@ class SessionListCreateApi(generics.GenericAPIView):
         course = access_by_id(selectors.course_visible_to(request.user), data.pop("course"), field="course",
                               noun="course")
         instructor_ids = data.pop("instructors", [])
-        instructors = list(User.objects.filter(pk__in=instructor_ids, is_active=True))
+        instructors = list(users_for_lookup(active_only=True).filter(pk__in=instructor_ids))
         unknown = sorted(set(instructor_ids) - {u.pk for u in instructors})
         if unknown:
             raise ApplicationError("validation_error", "The request is not valid.",
@@ -133,8 +148,8 @@ class SessionDetailApi(APIView):
         return Response(TrainingSessionOutputSerializer(session).data)
 
 
-class TrainingInstructorAssignInputSerializer(serializers.Serializer):
-    user = serializers.IntegerField(min_value=1, help_text="User id of a qualified instructor.")
+class TrainingInstructorAssignInputSerializer(StrictSerializer):
+    user = StrictIntegerField(min_value=1, help_text="User id of a qualified instructor.")
 
 
 class SessionInstructorAssignApi(APIView):
@@ -148,7 +163,7 @@ class SessionInstructorAssignApi(APIView):
         session = selectors.session_get_for_user(user=request.user, session_id=session_id)
         serializer = TrainingInstructorAssignInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = access_by_id(User.objects.filter(is_active=True), serializer.validated_data["user"], field="user",
+        user = access_by_id(users_for_lookup(active_only=True), serializer.validated_data["user"], field="user",
                             noun="user")
         services.session_instructor_assign(session=session, user=user, actor=request.user)
         session = selectors.session_get_for_user(user=request.user, session_id=session_id)
@@ -158,12 +173,12 @@ class SessionInstructorAssignApi(APIView):
 # --- enrolments ---------------------------------------------------------------------------------------------
 
 
-class TrainingEnrollmentOutputSerializer(serializers.ModelSerializer):
+class TrainingEnrollmentOutputSerializer(StrictModelSerializer):
     status = serializers.ChoiceField(choices=EnrollmentStatus.choices)
-    officer_name = serializers.CharField(source="officer.full_name")
-    officer_license = serializers.CharField(source="officer.license_number")
-    agency = serializers.IntegerField(source="officer.agency_id")
-    agency_name = serializers.CharField(source="officer.agency.name")
+    officer_name = StrictCharField(source="officer.full_name")
+    officer_license = StrictCharField(source="officer.license_number")
+    agency = StrictIntegerField(source="officer.agency_id")
+    agency_name = StrictCharField(source="officer.agency.name")
     completion = serializers.SerializerMethodField()
 
     class Meta:
@@ -176,17 +191,17 @@ class TrainingEnrollmentOutputSerializer(serializers.ModelSerializer):
         return completion.pk if completion else None
 
 
-class TrainingEnrollInputSerializer(serializers.Serializer):
-    officer_ids = serializers.ListField(child=serializers.IntegerField(min_value=1), allow_empty=False,
+class TrainingEnrollInputSerializer(StrictSerializer):
+    officer_ids = serializers.ListField(child=StrictIntegerField(min_value=1), allow_empty=False,
                                         max_length=services.MAX_OFFICERS_PER_REQUEST)
 
 
-class TrainingEnrollResultSerializer(serializers.Serializer):
-    officer_id = serializers.IntegerField()
+class TrainingEnrollResultSerializer(StrictSerializer):
+    officer_id = StrictIntegerField()
     result = serializers.ChoiceField(choices=["enrolled", "waitlisted", "refused"])
-    enrollment_id = serializers.IntegerField(allow_null=True)
-    code = serializers.CharField(help_text="Why refused: duplicate or unknown_officer; empty otherwise.")
-    message = serializers.CharField()
+    enrollment_id = StrictIntegerField(allow_null=True)
+    code = StrictCharField(help_text="Why refused: duplicate or unknown_officer; empty otherwise.")
+    message = StrictCharField()
 
 
 TrainingEnrollOutputSerializer = inline_serializer("TrainingEnrollOutput", fields={
@@ -214,7 +229,8 @@ class SessionEnrollmentApi(generics.GenericAPIView):
         page = self.paginate_queryset(roster)
         return self.get_paginated_response(TrainingEnrollmentOutputSerializer(page, many=True).data)
 
-    @extend_schema(request=TrainingEnrollInputSerializer, responses={200: TrainingEnrollOutputSerializer}, tags=TAGS)
+    @extend_schema(request=TrainingEnrollInputSerializer, responses={200: TrainingEnrollOutputSerializer}, tags=TAGS,
+                   examples=examples.ENROLL)
     def post(self, request, session_id: int):
         session = selectors.session_get_for_user(user=request.user, session_id=session_id)
         serializer = TrainingEnrollInputSerializer(data=request.data)
@@ -227,8 +243,8 @@ class SessionEnrollmentApi(generics.GenericAPIView):
         } for o in outcomes]})
 
 
-class TrainingEnrollmentCancelInputSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=500, required=False, allow_blank=True)
+class TrainingEnrollmentCancelInputSerializer(StrictSerializer):
+    reason = StrictCharField(max_length=500, required=False, allow_blank=True)
 
 
 class EnrollmentCancelApi(APIView):
@@ -251,22 +267,22 @@ class EnrollmentCancelApi(APIView):
 # --- attendance ---------------------------------------------------------------------------------------------
 
 
-class TrainingAttendanceRecordSerializer(serializers.Serializer):
-    officer_id = serializers.IntegerField(min_value=1)
+class TrainingAttendanceRecordSerializer(StrictSerializer):
+    officer_id = StrictIntegerField(min_value=1)
     status = serializers.ChoiceField(choices=[(s, EnrollmentStatus(s).label) for s in services.MARKABLE])
 
 
-class TrainingAttendanceInputSerializer(serializers.Serializer):
+class TrainingAttendanceInputSerializer(StrictSerializer):
     records = TrainingAttendanceRecordSerializer(many=True, allow_empty=False, max_length=1000)
 
 
-class TrainingAttendanceResultSerializer(serializers.Serializer):
-    officer_id = serializers.IntegerField()
-    enrollment_id = serializers.IntegerField()
-    status = serializers.CharField()
-    changed = serializers.BooleanField()
-    completion_id = serializers.IntegerField(allow_null=True)
-    verification_code = serializers.CharField(allow_null=True)
+class TrainingAttendanceResultSerializer(StrictSerializer):
+    officer_id = StrictIntegerField()
+    enrollment_id = StrictIntegerField()
+    status = StrictCharField()
+    changed = StrictBooleanField()
+    completion_id = StrictIntegerField(allow_null=True)
+    verification_code = StrictCharField(allow_null=True)
 
 
 TrainingAttendanceOutputSerializer = inline_serializer("TrainingAttendanceOutput", fields={

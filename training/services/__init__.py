@@ -35,6 +35,8 @@ from .enrollments import (
     enrollment_cancel,
     enrollments_create,
 )
+from .qualifications import qualification_record, qualification_revoke
+from .session_changes import SESSION_LIFECYCLE, session_cancel, session_update
 from .sessions import session_create, session_instructor_assign, session_local_date, zone_get
 
 __all__ = [
@@ -45,4 +47,5 @@ __all__ = [
     "credits_parse_csv", "enrollment_cancel", "enrollments_create", "instructor_account_link",
     "instructor_designate", "session_create", "session_instructor_assign", "session_local_date",
     "toolkit_resource_delete", "toolkit_resource_upload", "zone_get",
+    "SESSION_LIFECYCLE", "session_cancel", "session_update", "qualification_record", "qualification_revoke",
 ]

@@ -27,6 +27,7 @@ from ..models import (
     InstructorQualification,
     QualificationSource,
     SessionInstructor,
+    SessionStatus,
     TrainingSession,
 )
 from ..pdf import CompletionCertificateData
@@ -76,6 +77,13 @@ def _locked_session(session_id: int) -> TrainingSession:
     return TrainingSession.objects.select_for_update().select_related("course").get(pk=session_id)
 
 
+def _require_scheduled(session: TrainingSession) -> None:
+    """A cancelled session takes no enrolments and awards no credits (409)."""
+    if session.status == SessionStatus.CANCELLED:
+        raise ApplicationError("session_cancelled", "This session was cancelled: it takes no enrolments and awards "
+                                                    "no credits.", status_code=409)
+
+
 def _seats_taken(session: TrainingSession) -> int:
     return Enrollment.objects.filter(session=session, status__in=SEAT_STATUSES).count()
 
@@ -88,6 +96,7 @@ def enrollments_create(*, session: TrainingSession, officer_ids: list[int], acto
             "officer_ids": [f"At most {MAX_OFFICERS_PER_REQUEST} officers per request."]})
     with transaction.atomic():
         session = _locked_session(session.pk)
+        _require_scheduled(session)
         if timezone.now() >= session.ends_at:
             raise ApplicationError("session_ended", "This session has ended; enrolment is closed.")
         visible = set(officer_visible_to(actor).filter(pk__in=set(officer_ids)).values_list("pk", flat=True))
@@ -171,6 +180,7 @@ def attendance_record(*, session: TrainingSession, records: list[tuple[int, str]
                                status_code=403)
     with transaction.atomic():
         session = _locked_session(session.pk)
+        _require_scheduled(session)
         if timezone.now() < session.starts_at:
             raise ApplicationError("session_not_started", "Attendance can be recorded once the session has started.")
         officer_ids = [officer_id for officer_id, _ in records]

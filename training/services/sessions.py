@@ -12,6 +12,7 @@ from core.exceptions import ApplicationError, full_clean_or_raise
 from ..models import (
     Course,
     SessionInstructor,
+    SessionStatus,
     TrainingSession,
 )
 from ..selectors import instructor_is_qualified
@@ -54,7 +55,9 @@ def session_create(*, actor, course: Course, starts_at: datetime, ends_at: datet
 
 
 def session_instructor_assign(*, session: TrainingSession, user, actor) -> SessionInstructor:
-    """Only a qualified instructor (on the session's local start date) may be assigned."""
+    """Only a qualified instructor (on the session's local start date) may be assigned, to a scheduled session."""
+    if session.status == SessionStatus.CANCELLED:
+        raise ApplicationError("session_cancelled", "This session was cancelled.", status_code=409)
     on = session_local_date(session, session.starts_at)
     if not instructor_is_qualified(user_id=user.pk, course_id=session.course_id, on=on):
         raise ApplicationError(
