@@ -13,6 +13,7 @@ from core.services import model_update_prepare
 
 from ..models import (
     Agency,
+    Officer,
     Role,
     User,
 )
@@ -23,10 +24,11 @@ AGENCY_EDITABLE_FIELDS = ("name", "state", "county", "agency_type", "sworn_headc
 # --- users ------------------------------------------------------------------------------------------------
 
 def user_create(*, actor, username: str, password: str, role: str = Role.NONE, agency: Agency | None = None,
-                email: str = "", first_name: str = "", last_name: str = "") -> User:
+                email: str = "", first_name: str = "", last_name: str = "", officer: Officer | None = None) -> User:
     with transaction.atomic():
         user = User(username=username, email=email, first_name=first_name, last_name=last_name, role=role,
-                    agency=agency if role == Role.AGENCY_ADMIN else None)
+                    agency=agency if role == Role.AGENCY_ADMIN else None,
+                    officer=officer if role == Role.OFFICER else None)
         # Certification staff work in the Django admin too.
         user.is_staff = role == Role.CERTIFICATION_STAFF
         user.set_password(password)

@@ -22,8 +22,8 @@ from django.test.utils import override_settings
 from django.utils import timezone
 from reportlab.pdfgen import canvas
 
-from agencies.models import Agency, Officer, User
-from agencies.services import officer_create
+from agencies.models import Agency, Officer, Role, User
+from agencies.services import officer_create, user_create
 from certification import services as certification_services
 from certification.models import (
     AgencyCertification,
@@ -43,6 +43,7 @@ from evaluations.models import Cycle, CycleStatus, Invitation, Relationship
 from training.models import PEACE_OFFICER_COURSE_CODE, Completion
 from training.services import credits_import
 
+from .agencies import DEMO_PASSWORD
 from .certification import PROGRAMME_CODE, SECOND_STAFF_USERNAME
 
 FRANKLIN = "Franklin County Sheriff's Office"
@@ -113,7 +114,7 @@ def _officer(licence: str) -> Officer:
 def demo_data_load() -> dict:
     """Create what is missing of the first-run story; return counts (all zero on a second run)."""
     created = dict.fromkeys(("officers", "completions", "officer_certifications", "findings",
-                             "agency_certifications", "cycles", "agreements", "reviewer_links"), 0)
+                             "agency_certifications", "cycles", "agreements", "reviewer_links", "officer_logins"), 0)
     staff = User.objects.get(username="staff")
     staff2 = User.objects.get(username=SECOND_STAFF_USERNAME)
     admin = User.objects.get(username="admin_franklin")
@@ -134,6 +135,7 @@ def demo_data_load() -> dict:
         cycles, links = _open_cycle_ensure(franklin, staff, admin)
         created["cycles"] += cycles
         created["reviewer_links"] = links
+        created["officer_logins"] = _officer_login_ensure()
     return created
 
 
@@ -194,6 +196,18 @@ def _officer_certifications_ensure(staff: User, staff2: User) -> tuple[int, int]
         findings += 1
     _finding_verify(finding, staff, staff2)
     return granted, findings
+
+
+OFFICER_LOGIN = "officer"  # Tom Becker's own login: his record, credits and certificate at /me/
+
+
+def _officer_login_ensure() -> int:
+    if User.objects.filter(username=OFFICER_LOGIN).exists():
+        return 0
+    tom = _officer(ACTIVE_LICENCES[0])
+    user_create(actor="demo-data", username=OFFICER_LOGIN, password=DEMO_PASSWORD, role=Role.OFFICER, officer=tom,
+                email="tom.becker@demo.peacecert.invalid", first_name=tom.first_name, last_name=tom.last_name)
+    return 1
 
 
 def _finding_verify(finding: Finding, staff: User, staff2: User) -> None:

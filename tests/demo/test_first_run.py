@@ -100,3 +100,16 @@ def test_demo_loaders_refuse_to_run_in_production(settings, command):
     with pytest.raises(CommandError, match="DJANGO_ENV=production"):
         call_command(command, stdout=io.StringIO())
     assert not User.objects.exists()
+
+
+def test_first_run_has_an_officer_login_whose_page_shows_its_own_record(settings, client):
+    from agencies.models import Role, User
+
+    out = _load(settings)
+    assert "officer" in out and "/me/" in out
+    officer_login = User.objects.get(username="officer")
+    assert officer_login.role == Role.OFFICER and officer_login.officer.license_number == "OH-550101"
+    signed_in = client.post("/me/login/", {"username": "officer", "password": "peace-demo-2026"})
+    assert signed_in.status_code == 302
+    page = client.get("/me/")
+    assert page.status_code == 200 and "Becker" in page.content.decode()

@@ -31,3 +31,4 @@ class Command(BaseCommand):
         for username, role, *_ in DEMO_USERS:
             self.stdout.write(f"  {username:<18} {role.label}")
         self.stdout.write(f"  {'staff2':<18} Certification staff (the second person of the two-person rule)")
+        self.stdout.write(f"  {'officer':<18} Officer (Tom Becker): his own record and certificates at {base}/me/")
