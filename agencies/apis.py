@@ -108,7 +108,7 @@ class LogoutEverywhereApi(APIView):
 class MeOutputSerializer(StrictSerializer):
     id = StrictIntegerField()
     username = StrictCharField()
-    email = StrictEmailField()
+    email = StrictCharField(help_text="The account's e-mail address; empty when none is on file.")
     first_name = StrictCharField()
     last_name = StrictCharField()
     role = StrictCharField(source="effective_role")

@@ -16,7 +16,7 @@ from agencies import services as agency_services
 from agencies.models import Role, User
 from agencies.selectors import account_get_for_user, account_visible_to, agency_visible_to, officer_visible_to
 from core.access import access_by_id
-from core.filters import IdFilter, StrictFilterSet
+from core.filters import IdFilter, StrictBooleanFilter, StrictFilterSet
 from core.permissions import IsStaffOrAgencyAdmin
 from core.serializers import (
     StrictBooleanField,
@@ -34,7 +34,7 @@ TAGS = ["accounts"]
 class AccountOutputSerializer(StrictSerializer):
     id = StrictIntegerField()
     username = StrictCharField()
-    email = StrictEmailField()
+    email = StrictCharField(help_text="The account's e-mail address; empty when none is on file.")
     first_name = StrictCharField()
     last_name = StrictCharField()
     role = StrictCharField(source="effective_role")
@@ -75,7 +75,7 @@ class AccountFilter(StrictFilterSet):
     role = filters.ChoiceFilter(field_name="role", choices=[(r, r) for r in agency_services.ACCOUNT_ROLES])
     agency = IdFilter(method="filter_agency", help_text="Accounts of this agency: its administrators and its "
                                                         "officers' own accounts.")
-    is_active = filters.BooleanFilter(field_name="is_active")
+    is_active = StrictBooleanFilter(field_name="is_active")
 
     class Meta:
         model = User
