@@ -142,6 +142,14 @@ def main() -> None:
                 results[title] = function(world)
             except scenarios.NotAvailable as reason:
                 results[title] = {"skipped": str(reason)}
+            except Exception as error:  # noqa: BLE001 - one broken section must not lose the others' figures
+                import traceback
+
+                traceback.print_exc()
+                results[title] = {"failed": f"{type(error).__name__}: {str(error)[:300]}"}
+                from django.db import connection
+
+                connection.close()  # a failed statement may have left the connection unusable
     finally:
         if gunicorn is not None:
             gunicorn.kill()

@@ -65,10 +65,11 @@ def http_targets(world: dict) -> list[tuple[str, str, dict]]:
 # --- query counts: every list endpoint, with 1 and with 25 rows in the caller's scope ----------------------------
 
 def _agency_with_officers(n: int) -> Agency:
+    # Zero-padded: licences compare without separators, so "Q-3-10" and "Q-31-0" would be one licence.
     agency = Agency.objects.create(name=f"Query count agency {time.monotonic_ns()}", state="TX")
     Officer.objects.bulk_create([
         Officer(agency=agency, first_name="Q", last_name=f"Count{i}", state="TX",
-                license_number=f"Q-{agency.pk}-{i}") for i in range(n)
+                license_number=f"Q{agency.pk:06d}N{i:04d}") for i in range(n)
     ])
     return agency
 
@@ -96,7 +97,7 @@ def _completion_list(n: int) -> tuple[Client, str]:
     from training.services import credits_import
 
     agency = _agency_with_officers(n)
-    rows = "\n".join(f"TX,Q-{agency.pk}-{i},{PEACE_OFFICER_COURSE_CODE},2026-02-01" for i in range(n))
+    rows = "\n".join(f"TX,Q{agency.pk:06d}N{i:04d},{PEACE_OFFICER_COURSE_CODE},2026-02-01" for i in range(n))
     credits_import(raw=f"state,license_number,course_code,completed_on\n{rows}\n".encode(), actor=None)
     return _admin_client_for(agency), "/api/v1/training/completions/?page_size=100"
 
