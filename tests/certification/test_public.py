@@ -2,35 +2,19 @@
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
 from agencies.models import Officer
 from certification import services
-from certification.models import AgencyCertification, FindingSource
+from certification.models import AgencyCertification
 from tests.factories import AgencyFactory, OfficerFactory
-from tests.support.builders import certified_agency, credits_record
+from tests.support.builders import certified_agency, certify_officer, revoke_officer
 
 pytestmark = pytest.mark.django_db
 PUBLIC = "/api/v1/public"
-
-
-def certify_officer(officer, staff):
-    credits_record([officer], on=timezone.localdate() - timedelta(days=1))
-    return services.officer_certification_grant(actor=staff, officer=officer)
-
-
-def revoke_officer(officer, staff, staff2):
-    finding = services.finding_record(actor=staff, officer=officer, incident_date=date(2025, 2, 2),
-                                      summary="SECRET-DETAIL of the incident", source=FindingSource.COURT,
-                                      evidence_references=["EVIDENCE-REF-1"])
-    services.finding_notice(actor=staff, finding=finding)
-    services.finding_response_record(actor=staff, finding=finding, text="RESPONSE-TEXT")
-    services.finding_determine(actor=staff, finding=finding, determination="sustained", reason="REASON-TEXT")
-    services.finding_verify(actor=staff2, finding=finding)
-    return finding
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ main, and axe-core with no serious or critical violation (axe from tests/.node, 
 import pytest
 
 from tests.factories import TEST_PASSWORD
-from tests.public_site.test_browser import AXE, AXE_MISSING, AXE_TAGS, WIDTHS
+from tests.support.browser import AXE, AXE_MISSING, WIDTHS, axe_serious_violations, console_errors
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -44,9 +44,7 @@ def _check(page, width: int) -> list[str]:
 def test_every_officer_page_fits_the_screen_and_logs_no_console_error(browser, live_server, officer_site, width):
     context = browser.new_context(viewport={"width": width, "height": 900})
     page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda message: message.type == "error" and errors.append(f"{page.url}: {message.text}"))
-    page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
+    errors = console_errors(page)
     found = {}
     try:
         page.goto(live_server.url + "/me/login/", wait_until="load")
@@ -74,10 +72,7 @@ def test_every_officer_page_has_no_serious_accessibility_violation(browser, live
     found = {}
 
     def audit(name):
-        page.add_script_tag(path=str(AXE))
-        result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
-        serious = [f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
-                   for v in result["violations"] if v["impact"] in ("serious", "critical")]
+        serious = axe_serious_violations(page)
         if serious:
             found[name] = serious
 

@@ -1,32 +1,16 @@
 """The public site's world: a certified agency, an active, a lapsed and a revoked officer, a never-certified one
 (not public), and a reviewer's open 360 invitation. Built through the services, never by writing rows by hand."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
 from certification import services
-from certification.models import FindingSource, OfficerCertification
+from certification.models import OfficerCertification
 from tests.certification.conftest import programme, staff2  # noqa: F401 - fixtures used here
 from tests.factories import AgencyFactory, OfficerFactory
-from tests.support.builders import certified_agency, credits_record
-
-
-def certify_officer(officer, staff):
-    credits_record([officer], on=timezone.localdate() - timedelta(days=1))
-    return services.officer_certification_grant(actor=staff, officer=officer)
-
-
-def revoke_officer(officer, staff, second_staff):
-    finding = services.finding_record(actor=staff, officer=officer, incident_date=date(2025, 2, 2),
-                                      summary="SECRET-DETAIL of the incident", source=FindingSource.COURT,
-                                      evidence_references=["EVIDENCE-REF-1"])
-    services.finding_notice(actor=staff, finding=finding)
-    services.finding_response_record(actor=staff, finding=finding, text="RESPONSE-TEXT")
-    services.finding_determine(actor=staff, finding=finding, determination="sustained", reason="REASON-TEXT")
-    services.finding_verify(actor=second_staff, finding=finding)
-    return finding
+from tests.support.builders import certified_agency, certify_officer, revoke_officer
 
 
 @pytest.fixture

@@ -6,19 +6,15 @@ axe-core comes from the npm registry into tests/.node (CI installs it: .ci/run);
 the command to run. One browser for the module; one context per check (the axe run alone bypasses the CSP so its
 script can be injected; the console check runs under the real policy)."""
 
-from pathlib import Path
 
 import pytest
 
 from tests.evaluations.factories import cycle_make, invite, open_cycle, token_set
 from tests.factories import OfficerFactory
+from tests.support.browser import AXE, AXE_MISSING, WIDTHS, axe_serious_violations, console_errors
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-AXE = Path(__file__).resolve().parents[1] / ".node" / "node_modules" / "axe-core" / "axe.min.js"
-AXE_MISSING = f"axe-core is not installed: run `npm install --prefix tests/.node axe-core@4` ({AXE} is absent)"
-WIDTHS = [1280, 390]
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 
 
 @pytest.fixture
@@ -54,9 +50,7 @@ def _visit(page, url: str) -> None:
 def test_every_public_page_fits_the_screen_and_logs_no_console_error(browser, live_server, site, width):
     context = browser.new_context(viewport={"width": width, "height": 900})
     page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda message: message.type == "error" and errors.append(f"{page.url}: {message.text}"))
-    page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
+    errors = console_errors(page)
     overflow = {}
     try:
         for name, path in site.items():
@@ -83,10 +77,7 @@ def test_every_public_page_has_no_serious_accessibility_violation(browser, live_
     try:
         for name, path in site.items():
             _visit(page, live_server.url + path)
-            page.add_script_tag(path=str(AXE))
-            result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
-            serious = [f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
-                       for v in result["violations"] if v["impact"] in ("serious", "critical")]
+            serious = axe_serious_violations(page)
             if serious:
                 found[name] = serious
     finally:
@@ -97,8 +88,7 @@ def test_every_public_page_has_no_serious_accessibility_violation(browser, live_
 def test_reviewer_form_script_counts_focuses_the_error_summary_and_keeps_a_draft(browser, live_server, site):
     context = browser.new_context(viewport={"width": 390, "height": 800})
     page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    errors = console_errors(page)
     try:
         url = live_server.url + site["reviewer form"]
         _visit(page, url)

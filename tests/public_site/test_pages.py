@@ -9,8 +9,7 @@ from django.utils import timezone
 
 from certification.templatetags.public_site import public_date
 from tests.factories import OfficerFactory
-
-from .conftest import certify_officer
+from tests.support.builders import certify_officer
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,7 @@ from django.utils import timezone
 
 from agencies.models import Officer
 from tests.factories import OfficerFactory
-
-from .conftest import certify_officer, revoke_officer
+from tests.support.builders import certify_officer, revoke_officer
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from certification import services
-from certification.models import AgencyCertification, RequirementKind, RequirementState
+from certification.models import AgencyCertification, FindingSource, RequirementKind, RequirementState
 from tests.factories import OfficerFactory
 
 
@@ -67,3 +67,21 @@ def certified_agency(agency, programme, staff) -> AgencyCertification:
     sworn officer, trained yesterday."""
     certification = agency_certification_ready(agency, programme, staff, sworn=1, trained=1, trained_days_ago=1)
     return services.agency_certification_issue(actor=staff, certification=certification)
+
+
+def certify_officer(officer, staff):
+    """A Good Officer Certification granted through the service, on yesterday's CE credits."""
+    credits_record([officer], on=timezone.localdate() - timedelta(days=1))
+    return services.officer_certification_grant(actor=staff, officer=officer)
+
+
+def revoke_officer(officer, staff, second_staff):
+    """A sustained finding carried through due process and verified by a second staff member: the revocation."""
+    finding = services.finding_record(actor=staff, officer=officer, incident_date=date(2025, 2, 2),
+                                      summary="SECRET-DETAIL of the incident", source=FindingSource.COURT,
+                                      evidence_references=["EVIDENCE-REF-1"])
+    services.finding_notice(actor=staff, finding=finding)
+    services.finding_response_record(actor=staff, finding=finding, text="RESPONSE-TEXT")
+    services.finding_determine(actor=staff, finding=finding, determination="sustained", reason="REASON-TEXT")
+    services.finding_verify(actor=second_staff, finding=finding)
+    return finding
