@@ -1,0 +1,60 @@
+"""What the daily lapse sweep costs the database per row (issue #16: a 1M-row sweep under 5 s, one UPDATE).
+
+The guard trigger's rules are pinned in test_officer_certification.py; these tests pin that the sweep pays for
+none of it: the guard function is not entered for a row that lapses, and a lapsed row leaves the sweep's index
+instead of taking new entries in it."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from agencies.models import Officer
+from certification.models import OfficerCertification, OfficerCertificationStatus
+from certification.services import officer_certifications_lapse_due
+from tests.factories import AgencyFactory
+
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+
+
+def _ended_certifications(count: int) -> None:
+    agency = AgencyFactory()
+    today = timezone.localdate()
+    officers = Officer.objects.bulk_create(
+        Officer(agency=agency, first_name="Ended", last_name=f"Cycle{i}", state="CA", license_number=f"END-{i}")
+        for i in range(count))
+    OfficerCertification.objects.bulk_create(
+        OfficerCertification(officer=o, status=OfficerCertificationStatus.ACTIVE, cycle_start=today - timedelta(400),
+                             valid_until=today - timedelta(35), granted_at=timezone.now()) for o in officers)
+
+
+def _guard_calls_in_this_transaction(cursor) -> int:
+    cursor.execute("SELECT coalesce(pg_stat_get_xact_function_calls(p.oid), 0) FROM pg_proc p "
+                   "WHERE p.proname = 'certification_officer_certification_guard'")
+    return cursor.fetchone()[0]
+
+
+def test_the_lapse_sweep_never_enters_the_guard_trigger():
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL track_functions = 'pl'")  # counts PL/pgSQL calls in this (test) transaction
+        _ended_certifications(30)
+        inserts = _guard_calls_in_this_transaction(cursor)
+        lapsed = officer_certifications_lapse_due()
+        assert len(lapsed) == 30
+        assert inserts == 30  # an active row is checked as it is written ...
+        assert _guard_calls_in_this_transaction(cursor) == inserts  # ... a lapse is not
+
+
+def test_a_lapsing_row_takes_no_new_entry_in_the_sweep_or_finding_index():
+    """Both indexes are partial on what a lapse does not have (status 'active', a revoking finding), so the new row
+    version a lapse writes is inserted into the primary key and officer indexes only."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname, indexdef FROM pg_indexes "
+                       "WHERE tablename = 'certification_officercertification'")
+        definitions = dict(cursor.fetchall())
+    assert "WHERE ((status)::text = 'active'::text)" in definitions["officer_cert_active_until_idx"]
+    assert "WHERE (revoked_by_finding_id IS NOT NULL)" in definitions["officer_cert_finding_idx"]
+    unconditional = sorted(name for name, definition in definitions.items() if " WHERE " not in definition)
+    assert unconditional == ["certification_officercertification_officer_id_key",
+                             "certification_officercertification_pkey"]
