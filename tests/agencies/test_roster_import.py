@@ -162,3 +162,14 @@ def test_roster_keeps_tabs_and_line_breaks_as_json_does(admin_a_client):
     text = GOOD + 'CA-3,Lena,"Park",Officer\tCorporal,2020-01-01,\n'
     assert upload(admin_a_client, text).status_code == 200
     assert Officer.objects.get(license_number="CA-3").rank == "Officer\tCorporal"
+
+
+def test_the_licence_history_says_who_imported_the_roster_and_nothing_else_inherits_it(admin_a_client, admin_a,
+                                                                                        agency_a):
+    from agencies.models import OfficerLicense
+
+    assert upload(admin_a_client, GOOD).status_code == 200
+    imported = OfficerLicense.objects.filter(officer__license_number__in=["CA-1", "CA-2"])
+    assert {(row.recorded_by, row.reason) for row in imported} == {(admin_a.get_username(), "roster import")}
+    later = OfficerFactory(agency=agency_a, license_number="CA-3")  # written after the import, by another path
+    assert OfficerLicense.objects.get(officer=later).reason != "roster import"
