@@ -171,7 +171,9 @@ def report_pipeline(world: dict) -> dict:
         report = Report.objects.get(cycle=cycle)
         results[label] = {"close -> PDF ready seconds": round(seconds, 3), "summariser": report.summariser,
                           "pdf bytes": len(report.pdf or b""),
-                          "llm latency ms": report.latency_ms}
+                          "llm latency ms": report.latency_ms,
+                          # Why the built-in summariser wrote it, when it did (a category, never the model's text).
+                          "fallback": report.llm_error.split(":", 1)[0] or None}
     return results
 
 

@@ -118,8 +118,10 @@ def main() -> None:
                        "CELERY_BROKER_URL": "", "DJANGO_ENV": "development",
                        # wrk is one address sending thousands of requests a second: lift the public throttle.
                        "PUBLIC_REGISTRY_REQUESTS_PER_MINUTE": "1000000000"})
+    _use_shared_cache()
     started = time.time()
-    results: dict = {"machine": _machine(), "started_at": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())}
+    results: dict = {"machine": _machine(), "cache": _cache_in_use(),
+                     "started_at": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())}
     gunicorn = None
     try:
         import django
@@ -165,6 +167,26 @@ def main() -> None:
 
     if readme_update(json.loads(RESULTS.read_text()), ROOT / "README.md"):
         print("README.md's Performance section now shows this run.")
+
+
+def _use_shared_cache() -> None:
+    """Serve as production does: a Redis cache shared by the gunicorn workers (rate limits, cached public answers;
+    with a per-process cache the public answers are not cached at all). BENCH_CACHE_URL names it; without a
+    reachable Redis the run goes on with the per-process cache and says so."""
+    url = os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/13")
+    try:
+        import redis
+
+        redis.Redis.from_url(url, socket_connect_timeout=1).flushdb()
+    except Exception as error:  # noqa: BLE001 - any failure means: no shared cache for this run
+        print(f"(no shared cache at {url}: {error}; public answers are not cached in this run)")
+        return
+    os.environ["CACHE_URL"] = url
+
+
+def _cache_in_use() -> str:
+    url = os.environ.get("CACHE_URL", "")
+    return f"shared ({urlparse(url).scheme})" if url else "per-process (public answers not cached)"
 
 
 def _machine() -> dict:

@@ -131,6 +131,12 @@ if IS_PRODUCTION and CACHES["default"]["BACKEND"] not in SHARED_COUNTER_CACHE_BA
         f"pymemcache://), not {CACHES['default']['BACKEND']}: rate limits must hold across worker processes"
     )
 
+# Public registry answers are cached until a write to a table they are read from commits (core/public_cache.py).
+# Default: on (60 s bound) with a shared cache; off with a per-process one, which would miss other processes' writes.
+PUBLIC_ANSWER_CACHE_SECONDS = env.int(
+    "PUBLIC_ANSWER_CACHE_SECONDS",
+    default=60 if CACHES["default"]["BACKEND"] in SHARED_COUNTER_CACHE_BACKENDS else 0)
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True

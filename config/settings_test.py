@@ -22,3 +22,6 @@ EVALUATION_PIPELINE_IN_BACKGROUND = False
 CELERY_BROKER_URL_FOR_WORKER_TESTS = _CONFIGURED_BROKER if _CONFIGURED_BROKER != "memory://" else ""
 MEDIA_ROOT = os.path.join(tempfile.gettempdir(), "peacecert-test-media")
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
+# Cached public answers on in every run (one process per database, so a per-process cache sees every write): the
+# whole suite then reads the registry through the cache and its invalidation.
+PUBLIC_ANSWER_CACHE_SECONDS = 60

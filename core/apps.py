@@ -7,4 +7,8 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         # Registers the OpenAPI extension for our authentication class with drf-spectacular.
-        from . import openapi  # noqa: F401
+        # Watches writes on every database connection, to retire cached public answers (core/public_cache.py).
+        from . import (
+            openapi,  # noqa: F401
+            public_cache,  # noqa: F401
+        )

@@ -6,6 +6,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from agencies.models import Agency, Officer, OfficerLicense, license_key
+from core.public_cache import public_answer
 
 from ..models import (
     AgencyCertification,
@@ -66,6 +67,7 @@ def public_officers() -> QuerySet[Officer]:
                                   | Q(permanently_ineligible_at__isnull=False))
 
 
+@public_answer("officer-search")
 def public_officer_search(*, q: str, page: int = 1, page_size: int = PUBLIC_RESULTS_MAX,
                           with_ids: bool = False) -> tuple[list[dict], bool]:
     """Public officers by name (every word), any licence number they ever held (exact) or agency name. Limited
@@ -98,6 +100,7 @@ def _effective_agency_status(status: str | None, valid_until: date | None, today
     return status
 
 
+@public_answer("agency-search")
 def public_agency_search(*, q: str, with_ids: bool = False) -> tuple[list[dict], bool]:
     """Agencies by name, county or state, each with its latest certificate (one query: the certificate columns are
     correlated subqueries). `with_ids`: each row also carries the agency's id, for the public site's links."""
@@ -121,6 +124,7 @@ def public_agency_search(*, q: str, with_ids: bool = False) -> tuple[list[dict],
     return results, len(rows) > PUBLIC_RESULTS_MAX
 
 
+@public_answer("agency-certificate")
 def public_agency_certificate(*, certificate_number: str) -> dict | None:
     """What a plaque's QR code opens: is this certificate genuine and current?"""
     from core.codes import verification_code_normalise
@@ -139,6 +143,7 @@ def public_agency_certificate(*, certificate_number: str) -> dict | None:
     }
 
 
+@public_answer("eligibility")
 def public_employment_eligibility(*, state: str, license_number: str) -> dict:
     """May this officer be employed? Eligible only with an active, current certification. The reason is a category
     (active, lapsed, revoked, ineligible, unknown), never the details behind it. Any licence the person ever held
@@ -161,6 +166,7 @@ def public_employment_eligibility(*, state: str, license_number: str) -> dict:
             "eligible": reason == OfficerCertificationStatus.ACTIVE, "reason": str(reason)}
 
 
+@public_answer("metrics")
 def public_metrics() -> dict:
     """Certified agencies, active officers and revocations per year, in one query (three grouped SELECTs joined
     with UNION ALL)."""

@@ -8,6 +8,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from agencies.models import Agency
+from core.public_cache import public_answer
 
 from ..models import AgencyCertification, OfficerCertification, OfficerCertificationStatus
 from .public import (
@@ -20,6 +21,7 @@ from .public import (
 )
 
 
+@public_answer("officer-page")
 def public_officer_get(*, officer_id: int) -> dict | None:
     """One public officer by id, with the agency's id for a link; None when the officer is not public."""
     row = public_officers().filter(pk=officer_id).values(*_PUBLIC_OFFICER_FIELDS, "agency_id").first()
@@ -28,6 +30,7 @@ def public_officer_get(*, officer_id: int) -> dict | None:
     return {**_public_officer_row(row, timezone.localdate()), "agency_id": row["agency_id"]}
 
 
+@public_answer("agency-page")
 def public_agency_get(*, agency_id: int, page: int = 1, page_size: int = PUBLIC_PAGE_SIZE_MAX) -> dict | None:
     """An agency's public page: name, county, state, its certificates (newest first; issued ones only, applications
     are not public) and a page of its public officers."""
@@ -107,6 +110,7 @@ def public_revocations_per_year() -> list[dict]:
              "ineligible": metrics["ineligible_per_year"].get(y, 0)} for y in years]
 
 
+@public_answer("transparency")
 def public_transparency_figures() -> dict:
     metrics = public_metrics()
     return {"certified_agencies": metrics["certified_agencies"], "active_officers": metrics["active_officers"],

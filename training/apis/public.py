@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 from core.codes import verification_code_normalise
 from core.exceptions import ApplicationError
 from core.openapi import ApiErrorSerializer
+from core.public_cache import public_answer
 from core.serializers import StrictCharField, StrictSerializer
 
 from .. import selectors
@@ -31,7 +32,8 @@ class TrainingVerificationSerializer(StrictSerializer):
     revoked_on = serializers.DateField(allow_null=True)
 
 
-def verification_payload(code: str) -> dict | None:
+@public_answer("completion-verification")
+def verification_payload(*, code: str) -> dict | None:
     completion = selectors.completion_by_code(code=verification_code_normalise(code))
     if completion is None:
         return None
@@ -55,7 +57,7 @@ class PublicVerifyApi(APIView):
                               404: OpenApiResponse(ApiErrorSerializer, "No certificate has this code.")},
                    tags=["public"], summary="Verify a completion certificate")
     def get(self, request, code: str):
-        payload = verification_payload(code)
+        payload = verification_payload(code=code)
         if payload is None:
             raise ApplicationError("not_found", "No certificate has this code.", status_code=404)
         return Response(TrainingVerificationSerializer(payload).data)
