@@ -6,22 +6,47 @@ agreements — add their own branch after this one). Lookups of an id a request 
 row is missing or not the caller's, so nobody learns which foreign ids exist (Zulip's `access_*_by_id` is the model).
 """
 
+from dataclasses import dataclass
+
 from django.db.models import QuerySet
 
 from .exceptions import ApplicationError
+
+
+@dataclass(frozen=True)
+class AgencyScope:
+    """What the rule below gives a user: every row ("all"), one agency's rows ("agency"), or none ("none")."""
+
+    kind: str
+    agency_id: int | None = None
+
+
+def agency_scope(user) -> AgencyScope:
+    if not getattr(user, "is_authenticated", False):
+        return AgencyScope("none")
+    if user.is_certification_staff:
+        return AgencyScope("all")
+    if user.is_agency_admin:
+        return AgencyScope("agency", user.agency_id)
+    return AgencyScope("none")
+
+
+def scope_queryset(queryset: QuerySet, scope: AgencyScope, *, agency_field: str = "agency_id") -> QuerySet:
+    if scope.kind == "all":
+        return queryset
+    if scope.kind == "agency":
+        return queryset.filter(**{agency_field: scope.agency_id})
+    return queryset.none()
 
 
 def scope_to_agency(queryset: QuerySet, user, *, agency_field: str = "agency_id",
                     others: QuerySet | None = None) -> QuerySet:
     """Staff: all; an agency administrator: rows whose `agency_field` is their agency; anyone else: `others` (none
     by default)."""
-    if not getattr(user, "is_authenticated", False):
-        return queryset.none()
-    if user.is_certification_staff:
-        return queryset
-    if user.is_agency_admin:
-        return queryset.filter(**{agency_field: user.agency_id})
-    return queryset.none() if others is None else others
+    scope = agency_scope(user)
+    if scope.kind == "none" and others is not None and getattr(user, "is_authenticated", False):
+        return others
+    return scope_queryset(queryset, scope, agency_field=agency_field)
 
 
 def field_error(field: str, message: str, *, code: str = "validation_error", status_code: int = 400,
