@@ -98,6 +98,7 @@ def main() -> None:
         token = scenarios._token(world["admin"])
         token_binding(world["admin"], token)
         _profile(client, f"/api/v1/officers/{world['officer'].pk}/", {"HTTP_AUTHORIZATION": f"Bearer {token}"}, loops)
+        _profile(client, "/api/v1/officers/?page_size=20", {"HTTP_AUTHORIZATION": f"Bearer {token}"}, loops)
         _profile(client, "/api/v1/public/officers/?q=B-000007", {}, loops)
         _profile(client, "/bench/bare/", {}, loops)
     finally:

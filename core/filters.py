@@ -48,6 +48,18 @@ class StrictFilterBackend(filters.DjangoFilterBackend):
     django-filter treats `?state=` as "no filter"; for typed filters (choices, numbers, dates, booleans) an empty
     value is not what the schema allows, so it is refused with a field error. Free-text filters may be empty."""
 
+    def filter_queryset(self, request, queryset, view):
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is None:
+            return queryset
+        # No parameter of this filterset in the request (the common case: a plain list): nothing to filter or
+        # refuse, so skip building it — a FilterSet deep-copies every declared filter on each request, ~20% of an
+        # officer list's time in the profile. (Unknown parameters are refused before this: core.query_parameters.)
+        names = tuple(filterset_class.base_filters)
+        if not any(parameter.startswith(names) for parameter in request.query_params):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
+
     def get_filterset(self, request, queryset, view):
         filterset = super().get_filterset(request, queryset, view)
         if filterset is not None:
