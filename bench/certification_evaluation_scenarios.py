@@ -112,27 +112,39 @@ def evaluation_aggregation(world: dict) -> dict:
             "max ms": round(max(timings), 2)}
 
 
-def _loopback_llm(delay: float = 0.0):
+def _loopback_answer(request_body: bytes) -> bytes:
+    """What a compliant model answers to the data it was sent: a strength from a competency the scoring rule did not
+    make a development area, the rule's first development area, and only comment ids present in the data (so the
+    report's validation accepts it and the figure is the model path, not the built-in fallback)."""
+    prompt = json.loads(request_body)["messages"][-1]["content"]
+    data = json.loads(prompt.split("<data>\n", 1)[1].rsplit("\n</data>", 1)[0])
+    comment_ids = [c["id"] for c in data["comments"]][:2]
+    by_rule = data["development_areas_by_rule"]
+    development = by_rule[:1]
+    strengths = [c["key"] for c in data["competencies"] if c["key"] not in by_rule][:1]
     summary = {
-        "strengths": [{"competency": "integrity_accountability", "summary": "Seen as fair.", "comment_ids": ["c1"]}],
-        "development_areas": [{"competency": "community_engagement", "summary": "More partnerships.",
-                               "comment_ids": []}],
-        "themes": [{"title": "Steady", "summary": "Raters describe composure.", "comment_ids": ["c1", "c2"]}],
-        "narrative": "Described as steady and fair; community partnerships are the area to develop.",
+        "strengths": [{"competency": k, "summary": "Raters describe this consistently.", "comment_ids": comment_ids}
+                      for k in strengths],
+        "development_areas": [{"competency": k, "summary": "Raters ask for more of this.", "comment_ids": []}
+                              for k in development],
+        "themes": [{"title": "Steady", "summary": "Raters describe composure.", "comment_ids": comment_ids}],
+        "narrative": "Described as steady and fair; the development area is the one the scores point to.",
     }
-    body = json.dumps({
+    return json.dumps({
         "id": "bench", "object": "chat.completion", "created": 0, "model": "bench-model",
         "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant",
                                                                         "content": json.dumps(summary)}}],
         "usage": {"prompt_tokens": 1000, "completion_tokens": 200, "total_tokens": 1200},
     }).encode()
 
+
+def _loopback_llm(delay: float = 0.0):
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args):
             pass
 
         def do_POST(self):  # noqa: N802 - http.server's naming
-            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            body = _loopback_answer(self.rfile.read(int(self.headers.get("Content-Length", 0))))
             time.sleep(delay)
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
