@@ -7,6 +7,7 @@ transaction. Terminal states are simply absent from `allowed` (and, where Postgr
 from dataclasses import dataclass
 
 from django.db import connection
+from django.db.models.sql import UpdateQuery
 
 from .audit import audit_record
 from .exceptions import ApplicationError
@@ -52,9 +53,12 @@ class Lifecycle:
         """The set-based form for sweeps: ONE statement moves every due row and ONE ledger entry lists every id it
         moved (a sweep of a million rows is one UPDATE and one append, not a million).
 
-        On PostgreSQL the UPDATE locks the due rows itself (`FOR UPDATE SKIP LOCKED` in its subquery, so a concurrent
-        sweep skips them) and RETURNING gives exactly the ids it moved. SQLite has a single writer: the ids are read,
-        then moved, inside the same transaction."""
+        On PostgreSQL it is `UPDATE ... WHERE <due> RETURNING id`: RETURNING gives exactly the ids it moved. A second
+        sweep running at the same time waits for the first one's row locks, then re-checks its WHERE against the
+        committed rows (READ COMMITTED) and skips the ones already moved, so every row moves once and is listed in
+        one ledger entry. (The earlier `id IN (SELECT ... FOR UPDATE SKIP LOCKED)` locked every row a second time
+        and joined the table to itself: 10.9 s instead of 7.5 s for a million rows in `make bench`.) SQLite has a
+        single writer: the ids are read, then moved, inside the same transaction."""
         self.check(from_status, to)
         due = queryset.filter(**{self.status_field: from_status})
         values = {self.status_field: to, **fields}
@@ -74,16 +78,18 @@ class Lifecycle:
 
 
 def _update_returning_ids(*, model, due, values: dict) -> list[int]:
-    """UPDATE <table> SET ... WHERE id IN (<due rows, FOR UPDATE SKIP LOCKED>) RETURNING id, in one statement."""
-    compiler = due.select_for_update(skip_locked=True).values("pk").query.get_compiler(connection=connection)
-    subquery, sub_params = compiler.as_sql()
-    assignments, params = [], []
-    for name, value in values.items():
-        field = model._meta.get_field(name)
-        assignments.append(f"{connection.ops.quote_name(field.column)} = %s")
-        params.append(field.get_db_prep_save(value, connection))
+    """The UPDATE Django's `due.update(**values)` would run (filters on joined tables become its usual `id IN
+    (...)`), with `RETURNING id`, in one statement."""
+    if due.query.count_active_tables() > 1:
+        # Django would turn a join into `id IN (SELECT ...)`, whose conditions a waiting second sweep does not
+        # re-check: the exactly-once argument above holds for filters on the swept table only.
+        raise ValueError("bulk_transition sweeps filter on the swept table's own columns only")
+    query = due.query.chain(UpdateQuery)
+    query.add_update_values(values)
+    compiler = query.get_compiler(connection=connection)
+    compiler.pre_sql_setup()
+    sql, params = compiler.as_sql()
     table, pk = connection.ops.quote_name(model._meta.db_table), connection.ops.quote_name(model._meta.pk.column)
     with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {table} SET {', '.join(assignments)} WHERE {pk} IN ({subquery}) RETURNING {pk}",  # noqa: S608 - names from model metadata, values as parameters
-                       [*params, *sub_params])
+        cursor.execute(f"{sql} RETURNING {table}.{pk}", params)
         return [row[0] for row in cursor.fetchall()]

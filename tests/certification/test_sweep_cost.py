@@ -58,3 +58,27 @@ def test_a_lapsing_row_takes_no_new_entry_in_the_sweep_or_finding_index():
     unconditional = sorted(name for name, definition in definitions.items() if " WHERE " not in definition)
     assert unconditional == ["certification_officercertification_officer_id_key",
                              "certification_officercertification_pkey"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_sweeps_at_once_lapse_each_certification_exactly_once():
+    from core.models import AuditEvent
+    from tests.support.races import run_together
+
+    _ended_certifications(200)
+    outcomes = run_together(2, lambda _: officer_certifications_lapse_due())
+    assert outcomes.errors == []
+    first, second = outcomes.results
+    assert sorted(first + second) == sorted(OfficerCertification.objects.values_list("pk", flat=True))
+    assert not set(first) & set(second)
+    entries = AuditEvent.objects.filter(action="officer_certification.lapsed")
+    assert sorted(i for e in entries for i in e.data["ids"]) == sorted(first + second)
+
+
+def test_a_sweep_filtering_across_a_join_is_refused_rather_than_run_unsafely():
+    from certification.services.officer_certifications import OFFICER_CERTIFICATION_LIFECYCLE
+
+    with pytest.raises(ValueError, match="own columns"):
+        OFFICER_CERTIFICATION_LIFECYCLE.bulk_transition(
+            queryset=OfficerCertification.objects.filter(officer__state="CA"), from_status="active", to="lapsed",
+            actor="test", fields={})
