@@ -7,7 +7,7 @@ The counter is incremented *before* the guarded work runs, so N parallel attempt
 import contextlib
 import hashlib
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
 
 
 def _cache_key(scope: str, key: str) -> str:
@@ -15,10 +15,12 @@ def _cache_key(scope: str, key: str) -> str:
 
 
 def _redis_client():
-    """The raw client behind Django's Redis cache, or None with any other backend."""
+    """The raw client behind Django's Redis cache, or None with any other backend. (`cache` is a proxy: the
+    backend itself is `caches["default"]`.)"""
     from django.core.cache.backends.redis import RedisCache
 
-    return cache._cache.get_client(write=True) if isinstance(cache, RedisCache) else None
+    backend = caches["default"]
+    return backend._cache.get_client(write=True) if isinstance(backend, RedisCache) else None
 
 
 def rate_limit_consume(*, scope: str, key: str, limit: int, window_seconds: int) -> bool:
