@@ -17,6 +17,7 @@ from rest_framework_simplejwt.settings import api_settings
 
 from core.exceptions import ApplicationError
 from core.ratelimit import rate_limit_consume, rate_limit_refund, rate_limit_reset
+from core.rows import row_converted
 from core.serializers import StrictCharField, StrictSerializer
 
 SESSION_FINGERPRINT_CLAIM = "sfp"
@@ -51,11 +52,12 @@ class _UserRowLoader:
         # Identifiers from the model's own metadata, quoted by the backend; the only value is the %s parameter.
         sql = (f"SELECT {', '.join(f'{quote(table)}.{quote(f.column)}' for f in fields)} FROM {quote(table)} "  # noqa: S608
                f"WHERE {quote(table)}.{quote(model._meta.pk.column)} = %s")
-        converters = []
-        for field in fields:
+        converters = {}
+        for index, field in enumerate(fields):
             column = field.get_col(table)
-            converters.append((connection.ops.get_db_converters(column) + column.get_db_converters(connection),
-                               column))
+            functions = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+            if functions:
+                converters[index] = (functions, column)
         compiled = (sql, [f.attname for f in fields], converters)
         self._compiled[connection.vendor] = compiled
         return compiled
@@ -74,12 +76,7 @@ class _UserRowLoader:
             row = cursor.fetchone()
         if row is None:
             return None
-        values = []
-        for value, (functions, column) in zip(row, converters, strict=True):
-            for function in functions:
-                value = function(value, column, connection)
-            values.append(value)
-        return model.from_db(alias, attnames, values)
+        return model.from_db(alias, attnames, list(row_converted(row, converters, connection)))
 
 
 _user_rows = _UserRowLoader()

@@ -36,7 +36,7 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.backends.signals import connection_created
 from django.utils import timezone
 
@@ -108,8 +108,6 @@ def public_answer(name: str):
         @functools.wraps(function)
         def cached(**kwargs):
             seconds = settings.PUBLIC_ANSWER_CACHE_SECONDS
-            from django.db import connection
-
             if not seconds or _bump_pending(connection):
                 return function(**kwargs)
             arguments = repr(sorted(kwargs.items())) + timezone.localdate().isoformat()
@@ -130,7 +128,6 @@ def public_answer(name: str):
                     logger.warning("could not store a public answer", exc_info=True)
             return answer
 
-        cached.uncached = function
         return cached
 
     return decorate

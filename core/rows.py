@@ -60,7 +60,7 @@ class CompiledRows:
             cursor.execute(sql, params)
             found = cursor.fetchall()
         if converters:
-            found = [self._convert(row, converters, connection) for row in found]
+            found = [row_converted(row, converters, connection) for row in found]
         return rows_from(found, self._shape)
 
     def _compile(self, connection, names: list[str]):
@@ -73,16 +73,17 @@ class CompiledRows:
         slots = {name: [i for i, p in enumerate(params) if p == stand_in] for name, stand_in in stand_ins.items()}
         if not all(slots.values()):
             raise ValueError(f"CompiledRows: a value did not reach the SQL as itself: {slots}")
-        columns = [column for column, _, _ in compiler.select]
-        converters = {index: functions for index, (functions, _) in compiler.get_converters(columns).items()}
-        return sql, tuple(params), slots, {i: (f, columns[i]) for i, f in converters.items()}
+        converters = compiler.get_converters([column for column, _, _ in compiler.select])
+        return sql, tuple(params), slots, converters
 
-    @staticmethod
-    def _convert(row: tuple, converters: dict, connection) -> tuple:
-        row = list(row)
-        for index, (functions, column) in converters.items():
-            value = row[index]
-            for function in functions:
-                value = function(value, column, connection)
-            row[index] = value
-        return tuple(row)
+
+def row_converted(row: tuple, converters: dict, connection) -> tuple:
+    """A raw database row as the ORM would return it: `converters` maps a column index to (the backend's and the
+    field's converter functions, the column), as `SQLCompiler.get_converters` gives them."""
+    row = list(row)
+    for index, (functions, column) in converters.items():
+        value = row[index]
+        for function in functions:
+            value = function(value, column, connection)
+        row[index] = value
+    return tuple(row)
