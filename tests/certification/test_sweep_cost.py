@@ -13,7 +13,7 @@ from django.utils import timezone
 from agencies.models import Officer
 from certification.models import OfficerCertification, OfficerCertificationStatus
 from certification.services import officer_certifications_lapse_due
-from tests.factories import AgencyFactory
+from tests.factories import AgencyFactory, OfficerFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
@@ -82,3 +82,24 @@ def test_a_sweep_filtering_across_a_join_is_refused_rather_than_run_unsafely():
         OFFICER_CERTIFICATION_LIFECYCLE.bulk_transition(
             queryset=OfficerCertification.objects.filter(officer__state="CA"), from_status="active", to="lapsed",
             actor="test", fields={})
+
+
+def test_the_guard_behind_its_when_clauses_still_refuses_moving_a_revoked_certification():
+    """The UPDATE trigger's WHEN (`NEW.status = 'active' OR OLD.status = 'revoked'`) must still let the guard see a
+    revoked row handed to another officer (which would free the first officer's one-certification slot)."""
+    from django.db import transaction
+    from django.db.utils import IntegrityError
+
+    from certification.models import RevocationCategory
+
+    first, second = OfficerFactory(), OfficerFactory()
+    revoked = OfficerCertification.objects.create(
+        officer=first, status=OfficerCertificationStatus.REVOKED, cycle_start=timezone.localdate() - timedelta(400),
+        valid_until=timezone.localdate() - timedelta(35), granted_at=timezone.now(), revoked_at=timezone.now(),
+        revocation_category=RevocationCategory.SUSTAINED_FINDING)
+    with pytest.raises(IntegrityError, match="revocation is final"), transaction.atomic(), \
+            connection.cursor() as cursor:
+        cursor.execute("UPDATE certification_officercertification SET officer_id = %s WHERE id = %s",
+                       [second.pk, revoked.pk])
+    revoked.refresh_from_db()
+    assert revoked.officer_id == first.pk
